@@ -1,0 +1,97 @@
+"""Common base of the AVSBench-style clip datasets."""
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import pandas as pd
+from mmengine.dataset import BaseDataset
+
+from .case_tags import decode_case_tags
+
+
+class BaseAVSDataset(BaseDataset):
+    """A dataset whose items are clips: T frames, T one-second audio segments, T masks.
+
+    Subclasses implement :meth:`load_data_list` for one published layout and fill, per clip:
+
+    - ``clip_id`` (str), ``num_frames`` (T, the clip length the model sees) and
+      ``num_real_frames`` (frames that exist on disk; the rest are zero-padded slots);
+    - ``img_paths`` (list of T paths, ``None`` for padded slots);
+    - ``seg_map_paths`` (list of T paths, ``None`` where the frame has no ground truth,
+      e.g. S4 training frames 2-5; such frames are filled with ``ignore_index``);
+    - ``mask_format``: ``'binary'`` (0 = background, anything else = sounding),
+      ``'palette'`` (RGB colour masks of the VOC-style palette) or ``'index'``;
+    - ``audio_path`` (a wav holding the whole clip) and optionally ``audio_pkl_path``;
+    - ``case_tags`` (list of T tag lists; see :mod:`mmseg_avs.datasets.case_tags`).
+
+    Args:
+        data_root (str): Root of the data set (the folder holding the metadata csv).
+        split (str): ``'train'``, ``'val'`` or ``'test'``.
+        ann_file (str): Metadata csv, relative to ``data_root``.
+        pipeline (list[dict]): Clip transforms.
+        check_files (bool): Check at construction that every file a clip names exists, and
+            raise one error listing what is missing. Defaults to True.
+        **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
+    """
+
+    def __init__(self,
+                 data_root: str,
+                 split: str,
+                 ann_file: str,
+                 pipeline: Sequence[dict] = (),
+                 check_files: bool = True,
+                 **kwargs) -> None:
+        if split not in ('train', 'val', 'test'):
+            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        self.split = split
+        self.check_files = check_files
+        super().__init__(
+            ann_file=ann_file, data_root=data_root, pipeline=list(pipeline), **kwargs)
+
+    # -- helpers for subclasses -------------------------------------------------------------
+    def read_metadata(self) -> pd.DataFrame:
+        """Read the metadata csv as strings (tag columns like ``"01100"`` must stay text)."""
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'metadata file not found: {self.ann_file}')
+        table = pd.read_csv(self.ann_file, sep=',', dtype=str, keep_default_na=False)
+        if 'split' not in table.columns:
+            raise ValueError(f"{self.ann_file}: no 'split' column (columns: {list(table.columns)})")
+        return table[table['split'] == self.split].reset_index(drop=True)
+
+    def tags_of(self, row: Dict[str, str], num_real: int, num_frames: int,
+                where: str) -> List[List[str]]:
+        """Per-frame case tags of a row, padded with empty lists to ``num_frames``."""
+        tags = decode_case_tags(row, num_real, where)
+        return tags + [[] for _ in range(num_frames - num_real)]
+
+    def full_init(self) -> None:
+        super().full_init()
+        if self.check_files:
+            self._check_files_exist()
+
+    def _check_files_exist(self) -> None:
+        missing = []
+        for info in map(self.get_data_info, range(len(self))):
+            paths = [info['audio_path']] if info.get('audio_path') else []
+            paths += [p for p in info['img_paths'] + info['seg_map_paths'] if p]
+            missing += [f"{info['clip_id']}: {p}" for p in paths if not osp.isfile(p)]
+        if missing:
+            shown = '\n  '.join(missing[:20])
+            more = f'\n  ... and {len(missing) - 20} more' if len(missing) > 20 else ''
+            raise FileNotFoundError(
+                f'{len(missing)} file(s) named by {self.ann_file} ({self.split} split) are '
+                f'missing:\n  {shown}{more}')
+
+
+def load_label2idx(path: str) -> Optional[List[str]]:
+    """Class names from an AVSS ``label2idx.json`` (values 1..C, background first), or None."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        label2idx = json.load(f)
+    names = sorted(label2idx, key=label2idx.get)
+    if [label2idx[n] for n in names] != list(range(1, len(names) + 1)):
+        raise ValueError(f'{path}: indices must be 1..{len(names)} without gaps')
+    if names[0] != 'background':
+        raise ValueError(f'{path}: index 1 must be "background", got {names[0]!r}')
+    return names

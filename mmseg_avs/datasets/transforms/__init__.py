@@ -1,0 +1,12 @@
+from .audio_frontends import (AudioFileError, htsat_logmel, read_wav, resample_wave,
+                              split_seconds, vggish_logmel)
+from .clip_transforms import ClipPhotoMetricDistortion, ClipRandomFlip, ClipResize
+from .formatting import PackAVSInputs
+from .loading import LoadAVSClipAnnotations, LoadAVSClipFrames
+from .loading_audio import LoadAVSAudio
+
+__all__ = [
+    'AudioFileError', 'read_wav', 'resample_wave', 'split_seconds', 'vggish_logmel',
+    'htsat_logmel', 'LoadAVSAudio', 'LoadAVSClipFrames', 'LoadAVSClipAnnotations',
+    'ClipResize', 'ClipRandomFlip', 'ClipPhotoMetricDistortion', 'PackAVSInputs'
+]

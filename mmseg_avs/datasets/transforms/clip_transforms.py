@@ -1,0 +1,139 @@
+"""Augmentations applied identically to every frame of a clip.
+
+A clip's frames must stay aligned with each other and with their masks, so each transform
+draws its random parameters once per clip.
+"""
+from typing import Sequence, Tuple
+
+import cv2
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class ClipResize(BaseTransform):
+    """Resize every frame (bilinear) and mask (nearest) of a clip to one size.
+
+    Required keys: ``imgs``; optional ``gt_seg_maps``. Updates ``img_shape`` and
+    ``scale_factor``.
+
+    Args:
+        scale (tuple[int, int]): Target ``(width, height)``, as in MMSeg's ``Resize``.
+        keep_ratio (bool): Fit inside ``scale`` keeping the aspect ratio. Defaults to False
+            (AVSBench resizes to 224x224 ignoring the aspect ratio).
+    """
+
+    def __init__(self, scale: Tuple[int, int], keep_ratio: bool = False) -> None:
+        self.scale = tuple(scale)
+        self.keep_ratio = keep_ratio
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['imgs'][0].shape[:2]
+        if self.keep_ratio:
+            new_w, new_h = mmcv.rescale_size((w, h), self.scale)
+        else:
+            new_w, new_h = self.scale
+        results['imgs'] = [mmcv.imresize(img, (new_w, new_h), interpolation='bilinear')
+                           for img in results['imgs']]
+        if 'gt_seg_maps' in results:
+            results['gt_seg_maps'] = [
+                mmcv.imresize(seg, (new_w, new_h), interpolation='nearest')
+                for seg in results['gt_seg_maps']]
+        results['img_shape'] = (new_h, new_w)
+        results['scale_factor'] = (new_w / w, new_h / h)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(scale={self.scale}, keep_ratio={self.keep_ratio})'
+
+
+@TRANSFORMS.register_module()
+class ClipRandomFlip(BaseTransform):
+    """Flip a whole clip horizontally with probability ``prob``.
+
+    Note for stereo audio: a flip swaps left and right; the mono front-ends are unaffected.
+
+    Args:
+        prob (float): Flip probability. Defaults to 0.5.
+    """
+
+    def __init__(self, prob: float = 0.5) -> None:
+        self.prob = prob
+
+    def transform(self, results: dict) -> dict:
+        flip = bool(np.random.rand() < self.prob)
+        if flip:
+            results['imgs'] = [np.ascontiguousarray(img[:, ::-1]) for img in results['imgs']]
+            if 'gt_seg_maps' in results:
+                results['gt_seg_maps'] = [np.ascontiguousarray(seg[:, ::-1])
+                                          for seg in results['gt_seg_maps']]
+        results['flip'] = flip
+        results['flip_direction'] = 'horizontal' if flip else None
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(prob={self.prob})'
+
+
+@TRANSFORMS.register_module()
+class ClipPhotoMetricDistortion(BaseTransform):
+    """Random brightness, contrast, saturation and hue, drawn once per clip.
+
+    Each change is applied with probability 0.5. Padded (black) slots are left black.
+
+    Args:
+        brightness_delta (int): Brightness shift range ``[-delta, delta]``. Defaults to 32.
+        contrast_range (Sequence[float]): Contrast factor range. Defaults to (0.5, 1.5).
+        saturation_range (Sequence[float]): Saturation factor range. Defaults to (0.5, 1.5).
+        hue_delta (int): Hue shift range (OpenCV hue units, 0..180). Defaults to 18.
+    """
+
+    def __init__(self,
+                 brightness_delta: int = 32,
+                 contrast_range: Sequence[float] = (0.5, 1.5),
+                 saturation_range: Sequence[float] = (0.5, 1.5),
+                 hue_delta: int = 18) -> None:
+        self.brightness_delta = brightness_delta
+        self.contrast_range = tuple(contrast_range)
+        self.saturation_range = tuple(saturation_range)
+        self.hue_delta = hue_delta
+
+    def _draw(self) -> dict:
+        def maybe(value):
+            return value if np.random.rand() < 0.5 else None
+        return dict(
+            brightness=maybe(np.random.uniform(-self.brightness_delta, self.brightness_delta)),
+            contrast=maybe(np.random.uniform(*self.contrast_range)),
+            saturation=maybe(np.random.uniform(*self.saturation_range)),
+            hue=maybe(np.random.randint(-self.hue_delta, self.hue_delta + 1)))
+
+    @staticmethod
+    def _apply(img: np.ndarray, p: dict) -> np.ndarray:
+        out = img.astype(np.float32)
+        if p['brightness'] is not None:
+            out = out + p['brightness']
+        if p['contrast'] is not None:
+            out = out * p['contrast']
+        out = np.clip(out, 0, 255).astype(np.uint8)
+        if p['saturation'] is not None or p['hue'] is not None:
+            hsv = cv2.cvtColor(out, cv2.COLOR_BGR2HSV).astype(np.float32)
+            if p['saturation'] is not None:
+                hsv[..., 1] = np.clip(hsv[..., 1] * p['saturation'], 0, 255)
+            if p['hue'] is not None:
+                hsv[..., 0] = (hsv[..., 0] + p['hue']) % 180
+            out = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
+        return out
+
+    def transform(self, results: dict) -> dict:
+        params = self._draw()
+        padded = results.get('is_padded', [False] * len(results['imgs']))
+        results['imgs'] = [img if pad else self._apply(img, params)
+                           for img, pad in zip(results['imgs'], padded)]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(brightness_delta={self.brightness_delta}, '
+                f'contrast_range={self.contrast_range}, '
+                f'saturation_range={self.saturation_range}, hue_delta={self.hue_delta})')

@@ -1,0 +1,172 @@
+"""Load the audio of one clip as T one-second inputs of an audio encoder."""
+import os.path as osp
+import pickle
+import warnings
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
+
+from .audio_frontends import (HTSAT_SAMPLE_RATE, VGGISH_EXAMPLE_FRAMES, VGGISH_MELS,
+                              AudioFileError, htsat_logmel, read_wav, resample_wave,
+                              split_seconds, vggish_logmel)
+
+
+@TRANSFORMS.register_module()
+class LoadAVSAudio(BaseTransform):
+    """Read a clip's audio and turn it into one front-end input per second.
+
+    Required keys: ``audio_path`` (a wav holding the whole clip; ``source='wav'``) or
+    ``audio_pkl_path`` (``source='pkl'``). Optional key: ``num_real_frames`` (default
+    ``num_segments``), how many leading seconds really exist, e.g. 5 for AVSBench-Semantic
+    v1s/v1m clips stored in 10-frame slots.
+
+    Added keys: ``audio`` (float32, leading axis ``num_segments``; entries past
+    ``num_real_frames`` are zeros, as the official AVSS code zero-pads to 10) and
+    ``audio_frontend`` (the front-end name). Per front-end, ``audio`` is:
+
+    - ``'vggish'``: ``[T, 1, 96, 64]``, AVSBench's VGGish log-mel examples of the whole wav
+      (torchvggish ``wavfile_to_examples``), the first ``num_real_frames`` of them. If the
+      framing yields fewer (a clip slightly short of its length), the last example is
+      repeated, as AVSBench's preprocessing does; a clip shorter than one second is first
+      zero-padded to one second, so that it yields one example.
+    - ``'htsat'``: ``[T, 1, 101, 64]``, HTS-AT's AudioSet log-mel of each one-second segment
+      on its own: the segment (zero-padded to a full second if it is the short tail) is
+      resampled to 32 kHz with ``scipy.signal.resample_poly`` by the reduced fraction
+      ``32000 / sample_rate`` (``(x, 2, 1)`` from 16 kHz), then
+      :func:`~.audio_frontends.htsat_logmel` (``center=True`` gives 101 frames).
+    - ``'raw'``: ``[T, sample_rate]``, the waveform cut into one-second segments, the last one
+      zero-padded to a full second.
+
+    ``source='pkl'`` (vggish only) reads AVSBench S4/MS3's precomputed log-mels, a pickled
+    torch tensor ``[5, 1, 96, 64]``. Files that are plain pickles rather than ``torch.save``
+    archives are read with :func:`pickle.load`, which runs arbitrary code: use trusted data.
+
+    A wav shorter than ``num_real_frames - 0.1`` seconds is an error ("clip length
+    mismatch"), and so is a sample rate other than ``sample_rate`` unless ``resample=True``
+    (then the wav is resampled to ``sample_rate`` first, with resample_poly). Silent audio is
+    valid and gives finite values (``log(0.01)`` for vggish, -100 dB for htsat).
+
+    Args:
+        frontend (str): ``'vggish'``, ``'htsat'`` or ``'raw'``. Defaults to ``'vggish'``.
+        num_segments (int): T, the number of one-second segments (clip frames).
+            Defaults to 5.
+        sample_rate (int): Expected sample rate of the wav, and rate of the ``'raw'``
+            output. Defaults to 16000.
+        resample (bool): Resample a wav of another rate instead of raising an error.
+            Defaults to False.
+        source (str): ``'wav'`` or ``'pkl'``. Defaults to ``'wav'``.
+    """
+
+    FRONTENDS = ('vggish', 'htsat', 'raw')
+    SOURCES = ('wav', 'pkl')
+    # Slack on the clip length: AVSBench clips run 4.9x-5.0x s for 5 frames.
+    LENGTH_TOLERANCE_S = 0.1
+
+    def __init__(self,
+                 frontend: str = 'vggish',
+                 num_segments: int = 5,
+                 sample_rate: int = 16000,
+                 resample: bool = False,
+                 source: str = 'wav') -> None:
+        if frontend not in self.FRONTENDS:
+            raise ValueError(f'frontend must be one of {self.FRONTENDS}, got {frontend!r}')
+        if source not in self.SOURCES:
+            raise ValueError(f'source must be one of {self.SOURCES}, got {source!r}')
+        if source == 'pkl' and frontend != 'vggish':
+            raise ValueError("source='pkl' holds VGGish log-mels: it needs frontend='vggish'")
+        if num_segments < 1 or sample_rate < 1:
+            raise ValueError(f'num_segments ({num_segments}) and sample_rate ({sample_rate}) '
+                             'must be positive')
+        self.frontend = frontend
+        self.num_segments = num_segments
+        self.sample_rate = sample_rate
+        self.resample = resample
+        self.source = source
+
+    def transform(self, results: dict) -> dict:
+        num_real = int(results.get('num_real_frames', self.num_segments))
+        if not 1 <= num_real <= self.num_segments:
+            raise ValueError(f'num_real_frames must be in [1, {self.num_segments}], '
+                             f'got {num_real}')
+        if self.source == 'pkl':
+            feats = self._load_pkl(results['audio_pkl_path'], num_real)
+        else:
+            wave = self._load_wave(results['audio_path'], num_real)
+            feats = self._frontend(wave, num_real)
+        audio = np.zeros((self.num_segments, ) + feats.shape[1:], dtype=np.float32)
+        audio[:num_real] = feats[:num_real]
+        results['audio'] = audio
+        results['audio_frontend'] = self.frontend
+        return results
+
+    def _load_wave(self, path: str, num_real: int) -> np.ndarray:
+        """Read the wav at ``self.sample_rate`` and check it covers ``num_real`` seconds."""
+        wave, sr = read_wav(path)
+        if sr != self.sample_rate:
+            if not self.resample:
+                raise AudioFileError(
+                    f'audio file {path} has sample rate {sr} Hz, expected '
+                    f'{self.sample_rate} Hz (set resample=True to resample it)')
+            wave = resample_wave(wave, sr, self.sample_rate)
+        duration = len(wave) / self.sample_rate
+        if duration < num_real - self.LENGTH_TOLERANCE_S:
+            raise AudioFileError(
+                f'clip length mismatch: audio file {path} lasts {duration:.3f} s, '
+                f'but {num_real} frames (seconds) are expected')
+        return wave
+
+    def _frontend(self, wave: np.ndarray, num_real: int) -> np.ndarray:
+        """The ``[num_real, ...]`` front-end output of a checked waveform."""
+        sr = self.sample_rate
+        if self.frontend == 'raw':
+            return split_seconds(wave, sr, num_real)
+        if self.frontend == 'htsat':
+            segments = split_seconds(wave, sr, num_real)
+            mels = [htsat_logmel(resample_wave(seg, sr, HTSAT_SAMPLE_RATE)) for seg in segments]
+            return np.stack(mels)[:, None]
+        if len(wave) < sr:
+            wave = np.pad(wave, (0, sr - len(wave)))
+        examples = vggish_logmel(wave, sr)
+        if len(examples) < num_real:
+            tail = np.repeat(examples[-1:], num_real - len(examples), axis=0)
+            examples = np.concatenate([examples, tail])
+        return examples[:num_real, None]
+
+    @staticmethod
+    def _load_pkl(path: str, num_real: int) -> np.ndarray:
+        """Read and check an AVSBench ``[N, 1, 96, 64]`` log-mel pickle."""
+        if not osp.isfile(path):
+            raise AudioFileError(f'log-mel file not found: {path}')
+        try:
+            with warnings.catch_warnings():
+                # torch warns about the pickle protocol of plain pickles before failing.
+                warnings.simplefilter('ignore', UserWarning)
+                data = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception:  # noqa: BLE001  torch raises many types on non-torch files
+            # AVSBench stores log-mels with pickle.dump, not torch.save.
+            try:
+                with open(path, 'rb') as f:
+                    data = pickle.load(f)
+            except Exception as e:  # unpickling raises many types; name the file
+                raise AudioFileError(f'cannot read log-mel file {path}: {e}') from e
+        if isinstance(data, torch.Tensor):
+            data = data.detach().cpu().numpy()
+        try:
+            data = np.asarray(data, dtype=np.float32)
+        except (TypeError, ValueError) as e:
+            raise AudioFileError(f'log-mel file {path} holds {type(data).__name__}, '
+                                 'not an array') from e
+        expected = (1, VGGISH_EXAMPLE_FRAMES, VGGISH_MELS)
+        if data.ndim != 4 or data.shape[1:] != expected or data.shape[0] < num_real:
+            raise AudioFileError(f'log-mel file {path} has shape {tuple(data.shape)}, expected '
+                                 f'[N >= {num_real}, 1, 96, 64]')
+        if not np.isfinite(data).all():
+            raise AudioFileError(f'log-mel file {path} holds NaN or inf values')
+        return data
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(frontend={self.frontend!r}, '
+                f'num_segments={self.num_segments}, sample_rate={self.sample_rate}, '
+                f'resample={self.resample}, source={self.source!r})')

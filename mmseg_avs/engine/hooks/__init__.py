@@ -1,0 +1,3 @@
+from .avs_visualization_hook import AVSVisualizationHook
+
+__all__ = ['AVSVisualizationHook']

@@ -1,0 +1,3 @@
+from .avs_metric import AVSMetric
+
+__all__ = ['AVSMetric']

@@ -1,0 +1,3 @@
+from .tiny_audio_encoder import TinyAudioEncoder
+
+__all__ = ['TinyAudioEncoder']

@@ -1,0 +1,3 @@
+from .audio_visual_backbone import AudioVisualBackbone
+
+__all__ = ['AudioVisualBackbone']

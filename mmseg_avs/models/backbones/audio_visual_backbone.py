@@ -1,0 +1,75 @@
+"""A visual backbone run stage by stage with audio-visual fusion between stages."""
+import copy
+from typing import List, Optional, Sequence
+
+import torch.nn as nn
+from mmengine.model import BaseModule
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .stagewise import build_stage_runner
+
+
+@MODELS.register_module()
+class AudioVisualBackbone(BaseModule):
+    """Wrap a 4-stage visual backbone and fuse audio tokens into chosen stages' outputs.
+
+    Stage ``l``'s output ``f_v_l`` (``[N, D_l, H_l, W_l]``) is flattened to tokens, fused with
+    the audio tokens by the ``fusion`` module (e.g. :class:`AudioVisualCrossAttention`, the
+    paper's Table 3 Baseline), and the fused map is both the stage's output and the next
+    stage's input.
+
+    Args:
+        visual (dict): Config of the visual backbone (any family with a stage adapter in
+            :mod:`mmseg_avs.models.backbones.stagewise`), e.g. ``MixVisionTransformer``.
+        audio_channels (int): Channels of the audio tokens.
+        fusion (dict, optional): Config of the per-stage fusion module; ``channels`` and
+            ``audio_channels`` are filled in per stage. ``num_heads`` may be a list (one per
+            stage). None disables fusion (a visual-only model).
+        fusion_stages (Sequence[int]): Stages (0-based) whose output is fused.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 visual: dict,
+                 audio_channels: int,
+                 fusion: Optional[dict] = dict(type='AudioVisualCrossAttention', num_heads=1),
+                 fusion_stages: Sequence[int] = (0, 1, 2, 3),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.visual = MODELS.build(visual)
+        self.stages = build_stage_runner(self.visual)
+        channels = self.stages.channels
+        bad = [s for s in fusion_stages if not 0 <= s < len(channels)]
+        if bad:
+            raise ValueError(f'fusion_stages {list(fusion_stages)}: stages {bad} do not exist; '
+                             f'the visual backbone has {len(channels)} stages')
+        self.fusion_stages = tuple(fusion_stages) if fusion is not None else ()
+        self.fusions = nn.ModuleDict()
+        for stage in self.fusion_stages:
+            cfg = copy.deepcopy(fusion)
+            if isinstance(cfg.get('num_heads'), (list, tuple)):
+                cfg['num_heads'] = cfg['num_heads'][stage]
+            cfg.update(channels=channels[stage], audio_channels=audio_channels)
+            self.fusions[str(stage)] = MODELS.build(cfg)
+
+    @property
+    def channels(self) -> List[int]:
+        """Output channels of each stage."""
+        return self.stages.channels
+
+    def forward(self, imgs: Tensor, audio_tokens: Tensor) -> List[Tensor]:
+        """Args: imgs ``[N, 3, H, W]``; audio_tokens ``[N, K, C_a]`` (one set per image).
+
+        Returns:
+            list[Tensor]: The output of each stage, ``[N, D_l, H_l, W_l]``.
+        """
+        outs, x = [], imgs
+        for stage in range(len(self.stages.channels)):
+            x = self.stages.run_stage(stage, x)
+            if stage in self.fusion_stages:
+                n, c, h, w = x.shape
+                tokens = self.fusions[str(stage)](x.flatten(2).transpose(1, 2), audio_tokens)
+                x = tokens.transpose(1, 2).reshape(n, c, h, w)
+            outs.append(x)
+        return outs

@@ -1,0 +1,47 @@
+"""Multi-head cross-attention from visual tokens to audio tokens (RAVS eq. 5)."""
+import torch.nn as nn
+from mmseg.registry import MODELS
+from torch import Tensor
+
+
+@MODELS.register_module()
+class AudioVisualCrossAttention(nn.Module):
+    """``f̂_v = f_v + MCA(LN(f_v), f_a_l)`` with visual tokens as queries.
+
+    The audio side must be several tokens per second (``[N, K, C_a]``): with one audio
+    vector as the only key, softmax attention is identically 1 and every visual token would
+    receive the same vector. ``gate='sigmoid'`` scores each (visual, audio) pair with an
+    unnormalised gate ``sigmoid(q·k/√d)`` instead, so a token can also take no audio at all.
+
+    Args:
+        channels (int): Visual channels D_l.
+        audio_channels (int): Audio token channels C_a; projected to D_l (``f_a_l``).
+        num_heads (int): Attention heads (must divide ``channels``).
+        gate (str): ``'softmax'`` (standard attention over the K audio tokens) or
+            ``'sigmoid'``. Defaults to ``'softmax'``.
+    """
+
+    def __init__(self, channels: int, audio_channels: int, num_heads: int = 1,
+                 gate: str = 'softmax') -> None:
+        super().__init__()
+        if channels % num_heads:
+            raise ValueError(f'channels={channels} is not divisible by num_heads={num_heads}')
+        if gate not in ('softmax', 'sigmoid'):
+            raise ValueError(f"gate must be 'softmax' or 'sigmoid', got {gate!r}")
+        self.num_heads, self.gate = num_heads, gate
+        self.norm = nn.LayerNorm(channels)
+        self.audio_proj = nn.Linear(audio_channels, channels)  # f_a_l
+        self.q = nn.Linear(channels, channels)
+        self.kv = nn.Linear(channels, 2 * channels)
+        self.out = nn.Linear(channels, channels)
+
+    def forward(self, visual: Tensor, audio: Tensor) -> Tensor:
+        """Args: visual ``[N, L, D]`` tokens, audio ``[N, K, C_a]`` tokens. Returns ``[N, L, D]``."""
+        n, length, dim = visual.shape
+        h, d = self.num_heads, dim // self.num_heads
+        q = self.q(self.norm(visual)).view(n, length, h, d).transpose(1, 2)   # [N, h, L, d]
+        k, v = self.kv(self.audio_proj(audio)).view(n, -1, 2, h, d).permute(2, 0, 3, 1, 4)
+        logits = q @ k.transpose(-2, -1) * d**-0.5                            # [N, h, L, K]
+        attn = logits.softmax(-1) if self.gate == 'softmax' else logits.sigmoid()
+        fused = (attn @ v).transpose(1, 2).reshape(n, length, dim)
+        return visual + self.out(fused)

@@ -1,0 +1,3 @@
+from .audio_visual_segmentor import AudioVisualSegmentor
+
+__all__ = ['AudioVisualSegmentor']

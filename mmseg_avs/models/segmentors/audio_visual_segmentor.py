@@ -1,0 +1,128 @@
+"""Clip-aware encoder-decoder segmentor with an audio branch."""
+from typing import List, Optional
+
+import torch
+from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
+from torch import Tensor
+
+
+@MODELS.register_module()
+class AudioVisualSegmentor(BaseSegmentor):
+    """Audio encoder + audio-visual backbone + decode head, on batches of clips.
+
+    Inputs come from :class:`AVSDataPreprocessor`: ``inputs`` ``[B*T, 3, H, W]`` (frame ``t``
+    of clip ``b`` at ``b*T + t``), ``audio`` ``[B, T, ...]`` (front-end output per second)
+    and B*T per-frame data samples. The audio encoder turns each second into tokens
+    ``[B*T, K, C_a]``; the backbone fuses them into the visual stages; the decode head
+    predicts per frame (temporal heads regroup frames with ``num_frames`` = T from the
+    metainfo). Predictions are per-frame :class:`SegDataSample` s, so MMSeg's metrics and
+    visualizer also work on them.
+
+    Args:
+        backbone (dict): Audio-visual backbone config, e.g. ``AudioVisualBackbone``.
+        audio_encoder (dict): Audio encoder config; its forward returns
+            ``(tokens [N, K, C_a], embedding [N, C_a])``.
+        decode_head (dict): Decode head config (any MMSeg decode head).
+        freeze_audio_encoder (bool): Keep the audio encoder frozen and in eval mode (the
+            paper's practice for pretrained VGGish / HTS-AT). Defaults to False.
+        train_cfg (dict, optional): Training config.
+        test_cfg (dict, optional): Testing config.
+        data_preprocessor (dict, optional): Defaults to ``AVSDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 audio_encoder: ConfigType,
+                 decode_head: ConfigType,
+                 freeze_audio_encoder: bool = False,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.audio_encoder = MODELS.build(audio_encoder)
+        self.backbone = MODELS.build(backbone)
+        self.decode_head = MODELS.build(decode_head)
+        self.align_corners = self.decode_head.align_corners
+        self.num_classes = self.decode_head.num_classes
+        self.out_channels = self.decode_head.out_channels
+        self.freeze_audio_encoder = freeze_audio_encoder
+        if freeze_audio_encoder:
+            self.audio_encoder.requires_grad_(False)
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg
+
+    def train(self, mode: bool = True) -> 'AudioVisualSegmentor':
+        super().train(mode)
+        if self.freeze_audio_encoder:
+            self.audio_encoder.eval()  # frozen batch-norm statistics stay as loaded
+        return self
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None,
+                mode: str = 'tensor',
+                audio: Optional[Tensor] = None):
+        """Dispatch like MMSeg's segmentors; ``audio`` is ``[B, T, ...]``."""
+        if audio is None:
+            raise ValueError('AudioVisualSegmentor needs `audio` ([B, T, ...]); use '
+                             'AVSDataPreprocessor and a pipeline with LoadAVSAudio')
+        if mode == 'loss':
+            return self.loss(inputs, data_samples, audio)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples, audio)
+        if mode == 'tensor':
+            return self._forward(inputs, data_samples, audio)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+
+    def extract_feat(self, inputs: Tensor, audio: Tensor) -> List[Tensor]:
+        """Multi-scale audio-visual features ``[B*T, D_l, H_l, W_l]`` per stage."""
+        num_clips, num_frames = audio.shape[:2]
+        if inputs.shape[0] != num_clips * num_frames:
+            raise ValueError(f'{inputs.shape[0]} frames for audio of {num_clips} clips x '
+                             f'{num_frames} seconds')
+        if self.freeze_audio_encoder:
+            with torch.no_grad():
+                audio_tokens, _ = self.audio_encoder(audio.flatten(0, 1))
+        else:
+            audio_tokens, _ = self.audio_encoder(audio.flatten(0, 1))
+        return self.backbone(inputs, audio_tokens)
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict],
+                      audio: Optional[Tensor] = None) -> Tensor:
+        """Segmentation logits at the input size, ``[B*T, C, H, W]``."""
+        feats = self.extract_feat(inputs, audio)
+        return self.decode_head.predict(feats, batch_img_metas, self.test_cfg)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList, audio: Tensor) -> dict:
+        feats = self.extract_feat(inputs, audio)
+        losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
+        return {f'decode.{k}': v for k, v in losses.items()}
+
+    def predict(self, inputs: Tensor, data_samples: OptSampleList = None,
+                audio: Optional[Tensor] = None) -> SampleList:
+        if data_samples is not None:
+            metas = [s.metainfo for s in data_samples]
+        else:
+            shape = inputs.shape[2:]
+            metas = [dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
+                          padding_size=[0, 0, 0, 0])] * inputs.shape[0]
+        seg_logits = self.encode_decode(inputs, metas, audio)
+        return self.postprocess_result(seg_logits, data_samples)
+
+    def postprocess_result(self, seg_logits: Tensor,
+                           data_samples: OptSampleList = None) -> SampleList:
+        samples = super().postprocess_result(seg_logits, data_samples)
+        if seg_logits.shape[1] == 1:
+            # MMSeg stores sigmoid probabilities under `seg_logits` for one-channel heads;
+            # keep logits there, as AVSMetric and the visualizers expect.
+            for sample in samples:
+                sample.seg_logits.data = torch.logit(sample.seg_logits.data, eps=1e-6)
+        return samples
+
+    def _forward(self, inputs: Tensor, data_samples: OptSampleList = None,
+                 audio: Optional[Tensor] = None) -> Tensor:
+        return self.decode_head.forward(self.extract_feat(inputs, audio))

@@ -1,0 +1,131 @@
+"""The Baseline audio-visual model: stage-by-stage backbone, fusion, segmentor."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmengine.structures import PixelData
+
+import mmseg_avs  # noqa: F401  (registers components)
+
+TINY_CFG = 'configs/synthetic/baseline_mit-tiny_synthetic-ms3.py'
+
+MIT = dict(type='MixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1],
+           num_heads=[1, 2, 5, 8])
+RESNET = dict(type='ResNetV1c', depth=18, norm_cfg=dict(type='BN'))
+
+
+@pytest.mark.parametrize('visual', [MIT, RESNET], ids=['mit', 'resnet'])
+def test_stagewise_run_equals_backbone_forward(visual):
+    """Without fusion, running the stages one by one is the backbone's own forward."""
+    torch.manual_seed(0)
+    av = MODELS.build(dict(type='AudioVisualBackbone', visual=visual, audio_channels=4,
+                           fusion=None)).eval()
+    imgs = torch.randn(2, 3, 64, 64)
+    ours = av(imgs, torch.randn(2, 3, 4))
+    reference = av.visual(imgs)
+    assert len(ours) == 4
+    for a, b in zip(ours, reference):
+        torch.testing.assert_close(a, b)
+    assert [o.shape[1] for o in ours] == av.channels
+
+
+def test_fusion_uses_the_audio():
+    torch.manual_seed(0)
+    av = MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4)).eval()
+    imgs = torch.randn(1, 3, 64, 64)
+    a = av(imgs, torch.randn(1, 3, 4))
+    b = av(imgs, torch.randn(1, 3, 4))
+    for fa, fb in zip(a, b):
+        assert not torch.allclose(fa, fb)
+
+
+def test_fusion_stage_out_of_range_is_a_build_error():
+    with pytest.raises(ValueError, match=r'stages \[4\] do not exist'):
+        MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
+                          fusion_stages=(0, 4)))
+
+
+def test_cross_attention_softmax_and_sigmoid():
+    for gate in ('softmax', 'sigmoid'):
+        layer = MODELS.build(dict(type='AudioVisualCrossAttention', channels=8,
+                                  audio_channels=5, num_heads=2, gate=gate))
+        visual, audio = torch.randn(2, 7, 8), torch.randn(2, 3, 5)
+        out = layer(visual, audio)
+        assert out.shape == visual.shape
+        # each sample only sees its own audio
+        out2 = layer(visual, torch.cat([audio[:1], torch.randn(1, 3, 5)]))
+        torch.testing.assert_close(out[0], out2[0])
+        assert not torch.allclose(out[1], out2[1])
+
+
+def _batch(num_clips=2, num_frames=5, size=64):
+    samples = []
+    for b in range(num_clips):
+        for t in range(num_frames):
+            s = SegDataSample(metainfo=dict(
+                img_shape=(size, size), ori_shape=(size, size), pad_shape=(size, size),
+                clip_id=f'c{b}', frame_idx=t, num_frames=num_frames))
+            gt = torch.zeros(1, size, size, dtype=torch.long)
+            gt[:, 10:30, 10:30] = 1
+            s.gt_sem_seg = PixelData(data=gt)
+            samples.append(s)
+    inputs = torch.randn(num_clips * num_frames, 3, size, size)
+    audio = torch.randn(num_clips, num_frames, 1, 96, 64)
+    return inputs, samples, audio
+
+
+def test_segmentor_loss_backward_and_predict():
+    cfg = Config.fromfile(TINY_CFG)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    inputs, samples, audio = _batch()
+    losses = model(inputs, samples, mode='loss', audio=audio)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert torch.isfinite(total)
+    # gradients reach the audio encoder, the fusion layers and the visual backbone
+    for name in ('audio_encoder.convs.0.weight', 'backbone.fusions.0.q.weight',
+                 'backbone.visual.layers.0.0.projection.weight'):
+        grad = dict(model.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    model.eval()
+    with torch.no_grad():
+        preds = model(inputs, copy.deepcopy(samples), mode='predict', audio=audio)
+    assert len(preds) == 10
+    assert preds[0].pred_sem_seg.data.shape == (1, 64, 64)
+    assert preds[0].seg_logits.data.shape == (2, 64, 64)
+    assert preds[7].metainfo['clip_id'] == 'c1' and preds[7].metainfo['frame_idx'] == 2
+
+
+def test_segmentor_needs_audio_of_matching_length():
+    model = MODELS.build(Config.fromfile(TINY_CFG).model)
+    inputs, samples, audio = _batch()
+    with pytest.raises(ValueError, match='needs `audio`'):
+        model(inputs, samples, mode='tensor')
+    with pytest.raises(ValueError, match='10 frames for audio of 2 clips x 4 seconds'):
+        model(inputs, samples, mode='tensor', audio=audio[:, :4])
+
+
+def test_data_preprocessor_flattens_clips_frame_major():
+    cfg = Config.fromfile(TINY_CFG)
+    pre = MODELS.build(cfg.model.data_preprocessor)
+    clips = [torch.stack([torch.full((3, 8, 8), b * 10 + t, dtype=torch.uint8)
+                          for t in range(5)]) for b in range(2)]
+    samples = [[SegDataSample(metainfo=dict(clip_id=f'c{b}', frame_idx=t)) for t in range(5)]
+               for b in range(2)]
+    audio = [torch.full((5, 1, 96, 64), float(b)) for b in range(2)]
+    out = pre(dict(inputs=clips, data_samples=samples, audio=audio), training=False)
+    assert out['inputs'].shape == (10, 3, 8, 8)
+    assert out['audio'].shape == (2, 5, 1, 96, 64)
+    # image b*T + t holds frame t of clip b (constant value b*10+t before normalisation)
+    raw = out['inputs'] * pre.std + pre.mean
+    for b in range(2):
+        for t in range(5):
+            assert torch.allclose(raw[b * 5 + t], torch.full_like(raw[0], b * 10 + t), atol=1e-3)
+            assert out['data_samples'][b * 5 + t].frame_idx == t
+    with pytest.raises(ValueError, match='one length T'):
+        pre(dict(inputs=[clips[0], clips[1][:4]], data_samples=samples, audio=audio))
