@@ -10,7 +10,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmseg_avs.utils import load_run_config
+from mmseg_avs.utils import init_cpu_distributed, load_run_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -51,6 +51,7 @@ def build_config(args: argparse.Namespace) -> Config:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    init_cpu_distributed(args.launcher)
     runner = Runner.from_cfg(build_config(args))
     metrics = runner.test()
     if args.out:

@@ -1,4 +1,4 @@
 from .checkpoint_loading import allow_mmengine_checkpoint_globals
-from .run_config import load_run_config
+from .run_config import init_cpu_distributed, load_run_config
 
-__all__ = ['allow_mmengine_checkpoint_globals', 'load_run_config']
+__all__ = ['allow_mmengine_checkpoint_globals', 'init_cpu_distributed', 'load_run_config']

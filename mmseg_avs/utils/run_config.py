@@ -11,8 +11,9 @@ def load_run_config(config: str, cfg_options: Optional[dict] = None,
     """Load a config for a run: apply ``--cfg-options``, the work dir and the launcher.
 
     The work dir defaults to ``work_dirs/<config name>``, as in MMSeg. Without CUDA,
-    distributed runs use the gloo backend (NCCL needs GPUs), so the same config trains with
-    ``tools/dist_train.sh`` on a CPU machine.
+    distributed runs use the gloo backend (NCCL needs GPUs) and a DDP wrapper without
+    ``device_ids`` (MMEngine passes the local rank as a GPU id), so the same config trains
+    with ``tools/dist_train.sh`` on a CPU machine.
 
     Args:
         config (str): Config file path.
@@ -35,4 +36,25 @@ def load_run_config(config: str, cfg_options: Optional[dict] = None,
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
     if launcher != 'none' and not torch.cuda.is_available():
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+        wrapper = cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+        wrapper['device_ids'] = None
+        cfg.model_wrapper_cfg = wrapper
     return cfg
+
+
+def init_cpu_distributed(launcher: str) -> None:
+    """Join the process group on a machine without CUDA.
+
+    MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` for the ``pytorch`` launcher,
+    which fails on CPU-only builds of torch. There, initialise the gloo process group from
+    torchrun's environment (``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``)
+    before the runner is built; the runner then finds it initialised and skips its own.
+
+    Args:
+        launcher (str): The job launcher of the run.
+    """
+    import torch.distributed as dist
+    if launcher == 'pytorch' and not torch.cuda.is_available() and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')

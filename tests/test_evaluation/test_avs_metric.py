@@ -46,7 +46,7 @@ def make_sample(clip_id, frame_idx, num_frames, gt, pred=None, logits=None, is_p
 
 
 def random_clips(seed, num_classes, channels=None, padded=False, num_clips=7):
-    """Random clips of 1-5 frames (10 slots, the last 5 of some padded, with ``padded``).
+    """Random clips of 1-5 frames; with ``padded``, 10 slots: the real frames, then padded ones.
 
     Frames have empty truths (some with empty predictions), ignore pixels and random case tags;
     with more than 2 classes the last class never occurs and the one before only in predictions.
@@ -170,9 +170,33 @@ def binary_scores(sample):
     return torch.sigmoid(logits[0]) if logits.shape[0] == 1 else torch.softmax(logits, 0)[1]
 
 
-def naive_avsbench(samples, beta2=0.3):
-    """mask_iou and Eval_Fmeasure with one clip per batch, thresholds looped one by one."""
+def naive_avsbench_frame(sample, beta2):
+    """mask_iou of one frame, and its Eval_Fmeasure curve (None for an empty truth)."""
     thresholds = AVSBENCH_THRESHOLDS.numpy()  # float32, compared with float32 scores
+    score = binary_scores(sample).numpy()
+    target = (sample['gt_sem_seg']['data'][0] == 1).double().numpy()  # 255 is background
+    pred = (score > 0.5).astype(np.float64)
+    if target.sum() > 0:
+        iou = (pred * target).sum() / (np.maximum(pred, target).sum() + 1e-7)
+    else:
+        iou = ((1 - pred) * (1 - target)).sum() / (target.size + 1e-7)
+    if target.mean() == 0:
+        return iou, None
+    precision, recall = np.zeros(255), np.zeros(255)
+    for k in range(255):
+        y_k = (score >= thresholds[k]).astype(np.float64)
+        tp = (y_k * target).sum()
+        precision[k] = tp / (y_k.sum() + 1e-20)
+        recall[k] = tp / (target.sum() + 1e-20)
+    with np.errstate(invalid='ignore'):
+        f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+    f[f != f] = 0
+    return iou, f
+
+
+def naive_avsbench(samples, beta2=0.3, cache=None):
+    """TPAVI's J and F with one clip per batch (``cache``: frame results by sample id)."""
+    cache = {} if cache is None else cache
     clips = defaultdict(list)
     for sample in samples:
         if not sample.get('is_padded', False):
@@ -181,25 +205,12 @@ def naive_avsbench(samples, beta2=0.3):
     for frames in clips.values():
         ious, curves = [], []
         for sample in sorted(frames, key=lambda s: s['frame_idx']):
-            score = binary_scores(sample).numpy()
-            target = (sample['gt_sem_seg']['data'][0] == 1).double().numpy()  # 255: background
-            pred = (score > 0.5).astype(np.float64)
-            if target.sum() > 0:
-                ious.append((pred * target).sum() / (np.maximum(pred, target).sum() + 1e-7))
-            else:
-                ious.append(((1 - pred) * (1 - target)).sum() / (target.size + 1e-7))
-            if target.mean() == 0:
-                continue
-            precision, recall = np.zeros(255), np.zeros(255)
-            for k in range(255):
-                y_k = (score >= thresholds[k]).astype(np.float64)
-                tp = (y_k * target).sum()
-                precision[k] = tp / (y_k.sum() + 1e-20)
-                recall[k] = tp / (target.sum() + 1e-20)
-            with np.errstate(invalid='ignore'):
-                f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
-            f[f != f] = 0
-            curves.append(f)
+            if id(sample) not in cache:
+                cache[id(sample)] = naive_avsbench_frame(sample, beta2)
+            iou, curve = cache[id(sample)]
+            ious.append(iou)
+            if curve is not None:
+                curves.append(curve)
         clip_j.append(np.mean(ious))
         clip_f.append(np.mean(curves, axis=0).max() if curves else 0.0)
     return 100 * np.mean(clip_j), 100 * np.mean(clip_f)
@@ -231,12 +242,14 @@ def naive_metrics(samples, protocol, num_classes):
     def evaluated(subset):
         return [s for s in subset if protocol == 'avss' or not s.get('is_padded', False)]
 
+    avsbench_frames = {}
+
     def summary(subset):
         if protocol == 'dataset':
             return naive_dataset(subset, num_classes)
         if protocol == 'avss':
             return naive_avss(subset, num_classes)
-        return naive_avsbench(subset)
+        return naive_avsbench(subset, cache=avsbench_frames)
 
     j, f = summary(samples)
     expected = {'J': j, 'F': f, 'J&F': (j + f) / 2, 'FPR_empty': naive_fpr(samples, protocol),
@@ -334,6 +347,30 @@ def test_a_frame_seen_twice_counts_once():
     metric.process({}, samples)
     metric.process({}, samples[:4])  # e.g. a sampler's padding, evaluated without truncation
     assert_metrics_equal(metric.compute_metrics(metric.results), run_metric(samples, 'dataset', 5))
+
+
+def test_builds_from_config_and_takes_seg_data_samples():
+    # the path of a real run: registry build, SegDataSamples through MMEngine's Evaluator
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import init_default_scope
+    from mmengine.structures import PixelData
+    from mmseg.registry import METRICS
+    from mmseg.structures import SegDataSample
+
+    init_default_scope('mmseg')
+    samples = random_clips(6, 2, channels=2)
+    data_samples = []
+    for sample in samples:
+        data_sample = SegDataSample(metainfo={
+            k: v for k, v in sample.items() if not k.endswith(('_seg', 'logits'))})
+        for key in ('gt_sem_seg', 'pred_sem_seg', 'seg_logits'):
+            data_sample.set_data({key: PixelData(data=sample[key]['data'])})
+        data_samples.append(data_sample)
+    evaluator = Evaluator(METRICS.build(dict(type='AVSMetric', protocol='avsbench',
+                                             num_classes=2)))
+    evaluator.process(data_samples)
+    result = evaluator.evaluate(len({s['clip_id'] for s in samples}))
+    assert_metrics_equal(result, run_metric(samples, 'avsbench', 2))
 
 
 def test_rejects_bad_arguments():

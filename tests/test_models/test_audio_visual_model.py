@@ -4,6 +4,7 @@ import copy
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
@@ -110,22 +111,27 @@ def test_segmentor_needs_audio_of_matching_length():
         model(inputs, samples, mode='tensor', audio=audio[:, :4])
 
 
-def test_data_preprocessor_flattens_clips_frame_major():
+def test_data_preprocessor_flattens_collated_clips_clip_major():
+    """Through MMEngine's pseudo_collate (which transposes the per-clip sample lists), image
+    b*T + t must be frame t of clip b, and its data sample must be that frame's."""
     cfg = Config.fromfile(TINY_CFG)
     pre = MODELS.build(cfg.model.data_preprocessor)
-    clips = [torch.stack([torch.full((3, 8, 8), b * 10 + t, dtype=torch.uint8)
-                          for t in range(5)]) for b in range(2)]
-    samples = [[SegDataSample(metainfo=dict(clip_id=f'c{b}', frame_idx=t)) for t in range(5)]
-               for b in range(2)]
-    audio = [torch.full((5, 1, 96, 64), float(b)) for b in range(2)]
-    out = pre(dict(inputs=clips, data_samples=samples, audio=audio), training=False)
-    assert out['inputs'].shape == (10, 3, 8, 8)
-    assert out['audio'].shape == (2, 5, 1, 96, 64)
-    # image b*T + t holds frame t of clip b (constant value b*10+t before normalisation)
+    items = [dict(inputs=torch.stack([torch.full((3, 8, 8), b * 10 + t, dtype=torch.uint8)
+                                      for t in range(5)]),
+                  audio=torch.full((5, 1, 96, 64), float(b)),
+                  data_samples=[SegDataSample(metainfo=dict(clip_id=f'c{b}', frame_idx=t))
+                                for t in range(5)]) for b in range(3)]
+    out = pre(pseudo_collate(items), training=False)
+    assert out['inputs'].shape == (15, 3, 8, 8)
+    assert out['audio'].shape == (3, 5, 1, 96, 64)
+    assert [a[0, 0, 0, 0].item() for a in out['audio']] == [0.0, 1.0, 2.0]
     raw = out['inputs'] * pre.std + pre.mean
-    for b in range(2):
+    for b in range(3):
         for t in range(5):
             assert torch.allclose(raw[b * 5 + t], torch.full_like(raw[0], b * 10 + t), atol=1e-3)
-            assert out['data_samples'][b * 5 + t].frame_idx == t
+            sample = out['data_samples'][b * 5 + t]
+            assert (sample.clip_id, sample.frame_idx) == (f'c{b}', t)
+    bad = pseudo_collate(items)
+    bad['inputs'][1] = bad['inputs'][1][:4]
     with pytest.raises(ValueError, match='one length T'):
-        pre(dict(inputs=[clips[0], clips[1][:4]], data_samples=samples, audio=audio))
+        pre(bad)

@@ -93,7 +93,7 @@ def test_killed_run_resumes(data_root, tmp_path):
     res = run(args, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     log = res.stdout + res.stderr
-    assert f'resumed' in log.lower() and f'iter_{last}.pth' in log
+    assert 'resumed' in log.lower() and f'iter_{last}.pth' in log
     final = torch.load(osp.join(work, f'iter_{last + 2}.pth'), map_location='cpu',
                        weights_only=True)
     assert final['meta']['iter'] == last + 2
@@ -108,4 +108,5 @@ def test_dist_train_two_processes(data_root, tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     assert osp.isfile(osp.join(work, 'iter_2.pth'))
     log = res.stdout + res.stderr
-    assert "'world_size': 2" in log or 'world_size: 2' in log or 'Distributed launcher: pytorch' in log
+    # MMEngine reports the world size as "GPU number", whatever the device
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log

@@ -42,10 +42,13 @@ model = dict(
         num_classes=2,
         norm_cfg=norm_cfg,
         align_corners=False,
+        # L_seg of the paper: cross-entropy + Dice + IoU (each class of each frame counts
+        # equally in Dice and IoU, so the small sounding class is not swamped)
         loss_decode=[
             dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
                  avg_non_ignore=True),
-            dict(type='DiceLoss', use_sigmoid=False, loss_weight=1.0),
+            dict(type='SoftDiceLoss', loss_weight=1.0),
+            dict(type='SoftIoULoss', loss_weight=1.0),
         ]),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
