@@ -49,7 +49,8 @@ def write_s4(root: str, clips_per_split: int = 2, seed: int = 0) -> str:
             rows.append(f'{name},0,{cat},{split}')
             num_masks = 1 if split == 'train' else 5
             for k in range(1, 6):
-                _save(_frame(rng), f'{root}/s4_data/visual_frames/{split}/{cat}/{name}/{name}_{k}.png')
+                frames = f'{root}/s4_data/visual_frames/{split}/{cat}/{name}'
+                _save(_frame(rng), f'{frames}/{name}_{k}.png')
                 if k <= num_masks:
                     _save(Image.fromarray(_binary_mask(rng)).convert('1'),
                           f'{root}/s4_data/gt_masks/{split}/{cat}/{name}/{name}_{k}.png')

@@ -64,21 +64,23 @@ def object_mask(info: dict, t: int) -> np.ndarray:
 
 
 def print_table(rows: Dict[str, dict]) -> None:
-    """J, F, J&F overall and J&F / false-positive rate per case tag, one row per predictor."""
+    """J, F, J&F overall, and J&F / false-positive rate per case tag, one row per predictor."""
     tags = [t for t in CASE_TAGS if any(f'J&F@{t}' in m for m in rows.values())]
-    head = f"{'predictor':<14}{'J':>7}{'F':>7}{'J&F':>7}" + ''.join(
-        f'{t[:14]:>16}' for t in tags)
-    print(head)
+    head = f"{'predictor':<14}{'J':>6}{'F':>6}{'J&F':>6}{'FPR':>6}" + ''.join(
+        f'{t[:15]:>17}' for t in tags)
+    print(head + '\n' + f"{'':<38}" + ''.join(f"{'J&F   FPR':>17}" for _ in tags))
     print('-' * len(head))
+
+    def cell(value: float) -> str:
+        return '    -' if value != value else f'{value:5.1f}'  # NaN: no such frame
+
     for name, m in rows.items():
-        cells = ''
-        for t in tags:
-            empty_gt_tag = t in ('silent', 'offscreen')  # J&F is capped there: show FPR
-            cells += (f"{'FPR ' + format(m[f'FPR@{t}'], '.1f'):>16}" if empty_gt_tag
-                      else f"{m[f'J&F@{t}']:>16.1f}")
-        print(f"{name:<14}{m['J']:>7.1f}{m['F']:>7.1f}{m['J&F']:>7.1f}{cells}")
-    print('(case columns: J&F on frames with that tag; for silent/offscreen frames, whose truth '
-          'is empty, the share of frames with any predicted pixel)')
+        cells = ''.join(f"{cell(m[f'J&F@{t}']):>11} {cell(m[f'FPR@{t}'])}" for t in tags)
+        print(f"{name:<14}{m['J']:>6.1f}{m['F']:>6.1f}{m['J&F']:>6.1f}{cell(m['FPR_empty']):>6}"
+              f'{cells}')
+    print('FPR: share of the frames with empty truth (nothing audible on screen) that have any '
+          'predicted pixel.\nOn such frames J cannot exceed 50 under the dataset protocol (the '
+          'sounding class has no pixel there), so read FPR.')
 
 
 def write_pictures(runner: Runner, out_dir: str, num_clips: int) -> List[str]:

@@ -4,33 +4,26 @@
                                            [--cfg-options key=value ...] [--launcher pytorch]
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
+from mmengine.fileio import dump
 from mmengine.runner import Runner
 
-from mmseg_avs.utils import init_cpu_distributed, load_run_config
+from mmseg_avs.utils import (add_run_arguments, init_cpu_distributed, load_run_config,
+                             parse_run_arguments)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test an audio-visual segmentor')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--show-dir', help='write overlays of predictions into this dir')
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds per shown image')
     parser.add_argument('--out', help='dump the metrics to this json file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, e.g. test_evaluator.protocol=avsbench')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
 
 
 def build_config(args: argparse.Namespace) -> Config:
@@ -55,7 +48,6 @@ def main(argv=None) -> dict:
     runner = Runner.from_cfg(build_config(args))
     metrics = runner.test()
     if args.out:
-        from mmengine.fileio import dump
         dump(metrics, args.out, indent=2)
     return metrics
 

@@ -22,18 +22,11 @@ class AVSBenchMS3Dataset(BaseAVSDataset):
     All five frames are supervised in every split. The synthetic data set's binary part is
     written in this layout, with extra case-tag columns.
 
-    Args:
-        data_root (str): The ``Multi-sources`` folder.
-        split (str): ``'train'``, ``'val'`` or ``'test'``.
-        ann_file (str): Defaults to ``'ms3_meta_data.csv'``.
-        **kwargs: See :class:`BaseAVSDataset`.
+    Args: see :class:`BaseAVSDataset` (``data_root`` is the ``Multi-sources`` folder).
     """
     METAINFO = dict(classes=('background', 'sounding'), palette=[[0, 0, 0], [255, 255, 255]])
+    ANN_FILE = 'ms3_meta_data.csv'
     NUM_FRAMES = 5
-
-    def __init__(self, data_root: str, split: str = 'train',
-                 ann_file: str = 'ms3_meta_data.csv', **kwargs) -> None:
-        super().__init__(data_root=data_root, split=split, ann_file=ann_file, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         table = self.read_metadata()
@@ -43,15 +36,12 @@ class AVSBenchMS3Dataset(BaseAVSDataset):
             name = row.iloc[0]
             frames = osp.join(root, 'ms3_data', 'visual_frames', name)
             masks = osp.join(root, 'ms3_data', 'gt_masks', split, name)
-            data_list.append(dict(
-                clip_id=name,
-                num_frames=T,
-                num_real_frames=T,
+            data_list.append(self.clip_info(
+                row, i, clip_id=name,
                 img_paths=[osp.join(frames, f'{name}.mp4_{k}.png') for k in range(1, T + 1)],
                 seg_map_paths=[osp.join(masks, f'{name}_{k}.png') for k in range(1, T + 1)],
-                mask_format='binary',
                 audio_path=osp.join(root, 'ms3_data', 'audio_wav', split, f'{name}.wav'),
+                mask_format='binary', num_real_frames=T,
                 audio_pkl_path=osp.join(root, 'ms3_data', 'audio_log_mel', split,
-                                        f'{name}.pkl'),
-                case_tags=self.tags_of(row, T, T, f'{self.ann_file} row {i}')))
+                                        f'{name}.pkl')))
         return data_list

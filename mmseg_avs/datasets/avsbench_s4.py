@@ -22,18 +22,11 @@ class AVSBenchS4Dataset(BaseAVSDataset):
     Quirk kept from the official loader: in the train split only the first frame has a mask
     and is supervised; frames 2-5 carry ``ignore_index``.
 
-    Args:
-        data_root (str): The ``Single-source`` folder.
-        split (str): ``'train'``, ``'val'`` or ``'test'``.
-        ann_file (str): Defaults to ``'s4_meta_data.csv'``.
-        **kwargs: See :class:`BaseAVSDataset`.
+    Args: see :class:`BaseAVSDataset` (``data_root`` is the ``Single-source`` folder).
     """
     METAINFO = dict(classes=('background', 'sounding'), palette=[[0, 0, 0], [255, 255, 255]])
+    ANN_FILE = 's4_meta_data.csv'
     NUM_FRAMES = 5
-
-    def __init__(self, data_root: str, split: str = 'train',
-                 ann_file: str = 's4_meta_data.csv', **kwargs) -> None:
-        super().__init__(data_root=data_root, split=split, ann_file=ann_file, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         table = self.read_metadata()
@@ -44,18 +37,14 @@ class AVSBenchS4Dataset(BaseAVSDataset):
             frames = osp.join(root, 's4_data', 'visual_frames', split, category, name)
             masks = osp.join(root, 's4_data', 'gt_masks', split, category, name)
             num_masks = 1 if split == 'train' else T
-            data_list.append(dict(
-                clip_id=name,
-                num_frames=T,
-                num_real_frames=T,
+            data_list.append(self.clip_info(
+                row, i, clip_id=name,
                 img_paths=[osp.join(frames, f'{name}_{k}.png') for k in range(1, T + 1)],
                 seg_map_paths=[osp.join(masks, f'{name}_{k}.png') if k <= num_masks else None
                                for k in range(1, T + 1)],
-                mask_format='binary',
                 audio_path=osp.join(root, 's4_data', 'audio_wav', split, category,
                                     f'{name}.wav'),
+                mask_format='binary', num_real_frames=T, category=category,
                 audio_pkl_path=osp.join(root, 's4_data', 'audio_log_mel', split, category,
-                                        f'{name}.pkl'),
-                case_tags=self.tags_of(row, T, T, f'{self.ann_file} row {i}'),
-                category=category))
+                                        f'{name}.pkl')))
         return data_list

@@ -28,7 +28,7 @@ class AVSBenchSemanticDataset(BaseAVSDataset):
     Args:
         data_root (str): The ``avs_released`` folder.
         split (str): ``'train'``, ``'val'`` or ``'test'``.
-        ann_file (str): Defaults to ``'metadata.csv'``.
+        ann_file (str, optional): Defaults to ``'metadata.csv'``.
         subsets (Sequence[str]): Which of ``'v1s'``, ``'v1m'``, ``'v2'`` to use.
         mask_source (str): ``'rgb'`` (``labels_rgb``, the official loader) or ``'index'``
             (``labels_semantic``).
@@ -36,12 +36,13 @@ class AVSBenchSemanticDataset(BaseAVSDataset):
         **kwargs: See :class:`BaseAVSDataset`.
     """
     METAINFO = dict(classes=AVSS_CLASSES, palette=voc_palette(len(AVSS_CLASSES)))
+    ANN_FILE = 'metadata.csv'
     REAL_FRAMES = {'v1s': 5, 'v1m': 5, 'v2': 10}
 
     def __init__(self,
                  data_root: str,
                  split: str = 'train',
-                 ann_file: str = 'metadata.csv',
+                 ann_file: Optional[str] = None,
                  subsets: Sequence[str] = ('v1s', 'v1m', 'v2'),
                  mask_source: str = 'rgb',
                  num_frames: int = 10,
@@ -78,17 +79,13 @@ class AVSBenchSemanticDataset(BaseAVSDataset):
             clip_dir = osp.join(self.data_root, subset, uid)
             num_real = self.REAL_FRAMES[subset]
             num_masks = 1 if (subset == 'v1s' and self.split == 'train') else num_real
-            data_list.append(dict(
-                clip_id=uid,
-                subset=subset,
-                num_frames=T,
-                num_real_frames=num_real,
-                num_classes=num_classes,
+            data_list.append(self.clip_info(
+                row, i, clip_id=uid,
                 img_paths=[osp.join(clip_dir, 'frames', f'{k}.jpg') if k < num_real else None
                            for k in range(T)],
                 seg_map_paths=[osp.join(clip_dir, mask_dir, f'{k}.png') if k < num_masks
                                else None for k in range(T)],
-                mask_format=mask_format,
                 audio_path=osp.join(clip_dir, 'audio.wav'),
-                case_tags=self.tags_of(row, num_real, T, f'{self.ann_file} row {i}')))
+                mask_format=mask_format, num_real_frames=num_real, subset=subset,
+                num_classes=num_classes))
         return data_list

@@ -26,18 +26,21 @@ class BaseAVSDataset(BaseDataset):
 
     Args:
         data_root (str): Root of the data set (the folder holding the metadata csv).
-        split (str): ``'train'``, ``'val'`` or ``'test'``.
-        ann_file (str): Metadata csv, relative to ``data_root``.
+        split (str): ``'train'``, ``'val'`` or ``'test'``. Defaults to ``'train'``.
+        ann_file (str, optional): Metadata csv, relative to ``data_root``. Defaults to the
+            layout's own (``ANN_FILE``).
         pipeline (list[dict]): Clip transforms.
         check_files (bool): Check at construction that every file a clip names exists, and
             raise one error listing what is missing. Defaults to True.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
+    ANN_FILE = ''
+
     def __init__(self,
                  data_root: str,
-                 split: str,
-                 ann_file: str,
+                 split: str = 'train',
+                 ann_file: Optional[str] = None,
                  pipeline: Sequence[dict] = (),
                  check_files: bool = True,
                  **kwargs) -> None:
@@ -46,7 +49,7 @@ class BaseAVSDataset(BaseDataset):
         self.split = split
         self.check_files = check_files
         super().__init__(
-            ann_file=ann_file, data_root=data_root, pipeline=list(pipeline), **kwargs)
+            ann_file=ann_file or self.ANN_FILE, data_root=data_root, pipeline=list(pipeline), **kwargs)
 
     # -- helpers for subclasses -------------------------------------------------------------
     def read_metadata(self) -> pd.DataFrame:
@@ -58,11 +61,22 @@ class BaseAVSDataset(BaseDataset):
             raise ValueError(f"{self.ann_file}: no 'split' column (columns: {list(table.columns)})")
         return table[table['split'] == self.split].reset_index(drop=True)
 
-    def tags_of(self, row: Dict[str, str], num_real: int, num_frames: int,
-                where: str) -> List[List[str]]:
-        """Per-frame case tags of a row, padded with empty lists to ``num_frames``."""
-        tags = decode_case_tags(row, num_real, where)
-        return tags + [[] for _ in range(num_frames - num_real)]
+    def clip_info(self, row: Dict[str, str], row_index: int, clip_id: str,
+                  img_paths: List[Optional[str]], seg_map_paths: List[Optional[str]],
+                  audio_path: str, mask_format: str, num_real_frames: int,
+                  **extra) -> dict:
+        """One clip's data info (the keys listed in the class docstring).
+
+        ``img_paths`` and ``seg_map_paths`` have one entry per slot (T); the case tags are
+        read from the row for the real frames and empty for padded slots.
+        """
+        num_frames = len(img_paths)
+        tags = decode_case_tags(row, num_real_frames, f'{self.ann_file} row {row_index}')
+        return dict(clip_id=clip_id, num_frames=num_frames, num_real_frames=num_real_frames,
+                    img_paths=img_paths, seg_map_paths=seg_map_paths, mask_format=mask_format,
+                    audio_path=audio_path,
+                    case_tags=tags + [[] for _ in range(num_frames - num_real_frames)],
+                    **extra)
 
     def full_init(self) -> None:
         super().full_init()

@@ -36,7 +36,11 @@ class AudioVisualCrossAttention(nn.Module):
         self.out = nn.Linear(channels, channels)
 
     def forward(self, visual: Tensor, audio: Tensor) -> Tensor:
-        """Args: visual ``[N, L, D]`` tokens, audio ``[N, K, C_a]`` tokens. Returns ``[N, L, D]``."""
+        """Fuse ``audio`` ``[N, K, C_a]`` tokens into ``visual`` ``[N, L, D]`` tokens.
+
+        Returns:
+            Tensor: ``[N, L, D]``.
+        """
         n, length, dim = visual.shape
         h, d = self.num_heads, dim // self.num_heads
         q = self.q(self.norm(visual)).view(n, length, h, d).transpose(1, 2)   # [N, h, L, d]
