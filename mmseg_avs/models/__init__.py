@@ -1,3 +1,4 @@
+from .ama import *  # noqa: F401,F403
 from .audio import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessor import AVSDataPreprocessor

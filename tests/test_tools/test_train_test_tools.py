@@ -124,3 +124,12 @@ def test_semantic_config_trains_and_evaluates(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     log = res.stdout + res.stderr
     assert 'Iter(val)' in log and 'J&F' in log
+
+
+def test_sgsm_config_trains(data_root, tmp_path):
+    """Baseline + SGSM (AMA blocks after stages 1-3) trains and evaluates end to end."""
+    config = osp.join(REPO, 'configs/synthetic/sgsm_mit-tiny_synthetic-ms3.py')
+    res = run(['tools/train.py', config, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+               *cfg_options(data_root, 2, 2)], timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert 'Iter(val)' in res.stdout + res.stderr

@@ -1,7 +1,8 @@
 """A visual backbone run stage by stage with audio-visual fusion between stages."""
 import copy
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
@@ -23,12 +24,17 @@ class AudioVisualBackbone(BaseModule):
         visual (dict): Config of the visual backbone (any family with a stage adapter in
             :mod:`mmseg_avs.models.backbones.stagewise`), e.g. ``MixVisionTransformer``.
         audio_channels (int): Channels of the audio tokens.
-        fusion (dict, optional): Config of the per-stage fusion module; ``channels`` and
-            ``audio_channels`` are filled in per stage. ``num_heads`` may be a list (one per
-            stage). None disables fusion (a visual-only model).
+        fusion (dict, optional): Config of the per-stage fusion module, e.g.
+            :class:`AudioVisualCrossAttention` (Baseline) or
+            :class:`SoundGuidedSemanticMerging` (AMA); ``channels`` and ``audio_channels``
+            are filled in per stage. A list given for one of ``PER_STAGE_KEYS``
+            (``num_heads``, ``num_groups``) has one entry per fused stage, in the order of
+            ``fusion_stages``. None disables fusion (a visual-only model).
         fusion_stages (Sequence[int]): Stages (0-based) whose output is fused.
         init_cfg (dict, optional): Initialisation config.
     """
+
+    PER_STAGE_KEYS = ('num_heads', 'num_groups')
 
     def __init__(self,
                  visual: dict,
@@ -45,11 +51,18 @@ class AudioVisualBackbone(BaseModule):
             raise ValueError(f'fusion_stages {list(fusion_stages)}: stages {bad} do not exist; '
                              f'the visual backbone has {len(channels)} stages')
         self.fusion_stages = tuple(fusion_stages) if fusion is not None else ()
+        for key in self.PER_STAGE_KEYS:
+            value = (fusion or {}).get(key)
+            if isinstance(value, (list, tuple)) and len(value) != len(self.fusion_stages):
+                raise ValueError(f'fusion.{key}={list(value)} has {len(value)} entries but '
+                                 f'fusion_stages={list(self.fusion_stages)} fuses '
+                                 f'{len(self.fusion_stages)} stages')
         self.fusions = nn.ModuleDict()
-        for stage in self.fusion_stages:
+        for position, stage in enumerate(self.fusion_stages):
             cfg = copy.deepcopy(fusion)
-            if isinstance(cfg.get('num_heads'), (list, tuple)):
-                cfg['num_heads'] = cfg['num_heads'][stage]
+            for key in self.PER_STAGE_KEYS:
+                if isinstance(cfg.get(key), (list, tuple)):
+                    cfg[key] = cfg[key][position]
             cfg.update(channels=channels[stage], audio_channels=audio_channels)
             self.fusions[str(stage)] = MODELS.build(cfg)
 
@@ -73,3 +86,26 @@ class AudioVisualBackbone(BaseModule):
                 x = tokens.transpose(1, 2).reshape(n, c, h, w)
             outs.append(x)
         return outs
+
+    def alignment_features(self, audio_embedding: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Inputs of the contrastive alignment, from the last fused stage's latest forward.
+
+        That stage must be an AMA block (:class:`SoundGuidedSemanticMerging`).
+
+        Args:
+            audio_embedding (Tensor): ``[N, C_a]``, one audio vector per image.
+
+        Returns:
+            tuple[Tensor]: group features ``[N, P, D]``, which groups have tokens ``[N, P]``
+            and the audio projected to the stage's channels (f_a_l) ``[N, D]``.
+        """
+        if not self.fusion_stages:
+            raise RuntimeError('contrastive alignment needs an AMA fusion stage')
+        block = self.fusions[str(self.fusion_stages[-1])]
+        if getattr(block, 'last_groups', None) is None:
+            raise RuntimeError(f'the last fused stage ({type(block).__name__}) keeps no group '
+                               'features: use SoundGuidedSemanticMerging there, and call '
+                               'forward first')
+        counts = torch.zeros_like(block.last_groups[..., 0]).scatter_add(
+            1, block.last_labels, torch.ones_like(block.last_scores))
+        return block.last_groups, counts > 0, block.cross_attn.audio_proj(audio_embedding)

@@ -1,5 +1,5 @@
 """Clip-aware encoder-decoder segmentor with an audio branch."""
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 from mmseg.models.segmentors.base import BaseSegmentor
@@ -25,6 +25,9 @@ class AudioVisualSegmentor(BaseSegmentor):
         audio_encoder (dict): Audio encoder config; its forward returns
             ``(tokens [N, K, C_a], embedding [N, C_a])``.
         decode_head (dict): Decode head config (any MMSeg decode head).
+        contrastive_loss (dict, optional): Audio-guided contrastive alignment of the last AMA
+            stage's groups (``AudioGuidedContrastiveLoss``, eqs. 8-9); needs an AMA block
+            as the backbone's last fused stage. Defaults to None (off).
         freeze_audio_encoder (bool): Keep the audio encoder frozen and in eval mode (the
             paper's practice for pretrained VGGish / HTS-AT). Defaults to False.
         train_cfg (dict, optional): Training config.
@@ -37,6 +40,7 @@ class AudioVisualSegmentor(BaseSegmentor):
                  backbone: ConfigType,
                  audio_encoder: ConfigType,
                  decode_head: ConfigType,
+                 contrastive_loss: OptConfigType = None,
                  freeze_audio_encoder: bool = False,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -46,6 +50,8 @@ class AudioVisualSegmentor(BaseSegmentor):
         self.audio_encoder = MODELS.build(audio_encoder)
         self.backbone = MODELS.build(backbone)
         self.decode_head = MODELS.build(decode_head)
+        self.contrastive_loss = (MODELS.build(contrastive_loss)
+                                 if contrastive_loss is not None else None)
         self.align_corners = self.decode_head.align_corners
         self.num_classes = self.decode_head.num_classes
         self.out_channels = self.decode_head.out_channels
@@ -78,18 +84,24 @@ class AudioVisualSegmentor(BaseSegmentor):
             return self._forward(inputs, data_samples, audio)
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
 
+    def encode_audio(self, audio: Tensor) -> Tuple[Tensor, Tensor]:
+        """``[B, T, ...]`` -> audio tokens ``[B*T, K, C_a]`` and embeddings ``[B*T, C_a]``."""
+        if self.freeze_audio_encoder:
+            with torch.no_grad():
+                return self.audio_encoder(audio.flatten(0, 1))
+        return self.audio_encoder(audio.flatten(0, 1))
+
     def extract_feat(self, inputs: Tensor, audio: Tensor) -> List[Tensor]:
         """Multi-scale audio-visual features ``[B*T, D_l, H_l, W_l]`` per stage."""
+        return self._extract(inputs, audio)[0]
+
+    def _extract(self, inputs: Tensor, audio: Tensor) -> Tuple[List[Tensor], Tensor]:
         num_clips, num_frames = audio.shape[:2]
         if inputs.shape[0] != num_clips * num_frames:
             raise ValueError(f'{inputs.shape[0]} frames for audio of {num_clips} clips x '
                              f'{num_frames} seconds')
-        if self.freeze_audio_encoder:
-            with torch.no_grad():
-                audio_tokens, _ = self.audio_encoder(audio.flatten(0, 1))
-        else:
-            audio_tokens, _ = self.audio_encoder(audio.flatten(0, 1))
-        return self.backbone(inputs, audio_tokens)
+        audio_tokens, audio_embedding = self.encode_audio(audio)
+        return self.backbone(inputs, audio_tokens), audio_embedding
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict],
                       audio: Optional[Tensor] = None) -> Tensor:
@@ -98,9 +110,13 @@ class AudioVisualSegmentor(BaseSegmentor):
         return self.decode_head.predict(feats, batch_img_metas, self.test_cfg)
 
     def loss(self, inputs: Tensor, data_samples: SampleList, audio: Tensor) -> dict:
-        feats = self.extract_feat(inputs, audio)
+        feats, audio_embedding = self._extract(inputs, audio)
         losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
-        return {f'decode.{k}': v for k, v in losses.items()}
+        losses = {f'decode.{k}': v for k, v in losses.items()}
+        if self.contrastive_loss is not None:
+            groups, group_valid, audio_feat = self.backbone.alignment_features(audio_embedding)
+            losses.update(self.contrastive_loss(groups, audio_feat, group_valid))
+        return losses
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None,
                 audio: Optional[Tensor] = None) -> SampleList:

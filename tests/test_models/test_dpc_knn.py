@@ -1,0 +1,179 @@
+"""dpc_knn_group against a naive per-token DPC-KNN written from RAVS eqs. 3-4."""
+import math
+
+import pytest
+import torch
+
+from mmseg_avs.models.ama import dpc_knn_group
+from mmseg_avs.models.ama.dpc_knn import _select_centres
+
+
+def naive_dpc_knn(x, num_groups, k=5, dist_scale=1.0):
+    """Python loops over tokens, float64 arithmetic; returns labels and centre indices."""
+    labels, centres_all = [], []
+    for sample in x.double().tolist():
+        n = len(sample)
+        d = [[dist_scale * math.sqrt(sum((a - b)**2 for a, b in zip(sample[i], sample[j])))
+              for j in range(n)] for i in range(n)]
+        rho = []
+        for i in range(n):
+            nbrs = sorted((d[i][j], j) for j in range(n) if j != i)[:min(k, n - 1)]
+            rho.append(sum(math.exp(-dij) for dij, _ in nbrs))
+
+        def denser(j, i):
+            return rho[j] > rho[i] or (rho[j] == rho[i] and j < i)
+
+        delta, parent = [], []
+        for i in range(n):
+            cands = [j for j in range(n) if denser(j, i)]
+            if cands:
+                best = cands[0]
+                for j in cands:  # strict < keeps the lowest index on distance ties
+                    if d[i][j] < d[i][best]:
+                        best = j
+                delta.append(d[i][best])
+                parent.append(best)
+            else:
+                densest = i
+                delta.append(max(d[i]))
+                parent.append(i)
+        gamma = [r * dl for r, dl in zip(rho, delta)]
+        centres = sorted(range(n), key=lambda i: (-gamma[i], i))[:min(num_groups, n)]
+        if densest not in centres:
+            centres[-1] = densest
+        lab = []
+        for i in range(n):
+            j = i
+            while j not in centres:
+                j = parent[j]
+            lab.append(centres.index(j))
+        labels.append(lab)
+        centres_all.append(centres)
+    return torch.tensor(labels, dtype=torch.long), centres_all
+
+
+def check(x, num_groups, **kwargs):
+    out = dpc_knn_group(x, num_groups, **kwargs)
+    ref, centres = naive_dpc_knn(x, num_groups, **kwargs)
+    assert out.dtype == torch.long and out.shape == x.shape[:2]
+    assert torch.equal(out, ref), (out, ref)
+    for b, cs in enumerate(centres):  # label r is centre r of the top-gamma selection
+        assert out[b, cs].tolist() == list(range(len(cs)))
+        assert sorted(out[b].unique().tolist()) == list(range(min(num_groups, x.shape[1])))
+    return out
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+@pytest.mark.parametrize('num_tokens', [7, 30, 64])
+@pytest.mark.parametrize('channels', [3, 16])
+def test_random_matches_naive(seed, num_tokens, channels):
+    x = torch.randn(2, num_tokens, channels, generator=torch.Generator().manual_seed(seed))
+    check(x, 5)
+
+
+@pytest.mark.parametrize('k,num_groups,dist_scale', [(1, 3, 1.0), (3, 14, 0.25), (8, 7, 2.0)])
+def test_options_match_naive(k, num_groups, dist_scale):
+    x = torch.randn(2, 30, 8, generator=torch.Generator().manual_seed(3))
+    check(x, num_groups, k=k, dist_scale=dist_scale)
+
+
+def test_duplicated_tokens():
+    x = torch.randn(2, 40, 4, generator=torch.Generator().manual_seed(4))
+    x[:, 10:20] = x[:, :10]  # pairs tie in distance and density
+    x[:, 20:23] = x[:, 5:6]  # a quadruplicate: duplicates are each other's neighbours
+    x[1, 30:] = x[1, 29:30]
+    check(x, 6)
+
+
+def test_integer_grid_ties():
+    # Small integer coordinates: many exact distance ties between distinct tokens.
+    x = torch.randint(0, 3, (2, 40, 3), generator=torch.Generator().manual_seed(5)).float()
+    check(x, 5)
+    check(x, 5, k=2)
+
+
+def test_nearest_denser_at_max_distance():
+    # Token 0 (A) is alone; C (tokens 1-3) and B (tokens 4-7, densest) are duplicates; the
+    # three vertices are equidistant, so every denser token of A lies at the max distance.
+    # A must follow the lowest-index denser token (1, group C), not itself.
+    a, b, c = torch.eye(3)
+    x = torch.stack([a, c, c, c, b, b, b, b])[None]
+    out = check(x, 2)
+    assert out[0].tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
+
+
+def test_all_identical():
+    x = torch.ones(2, 20, 4)
+    out = check(x, 4)
+    # All densities tie, so token 0 is densest and everyone's nearest denser token is 0;
+    # gamma is 0 everywhere, so the centres are tokens 0..3.
+    assert out[:, :4].tolist() == [[0, 1, 2, 3]] * 2 and (out[:, 4:] == 0).all()
+
+
+@pytest.mark.parametrize('num_tokens,num_groups,k', [(4, 2, 5), (6, 3, 5), (2, 2, 5),
+                                                     (5, 8, 5), (12, 14, 5), (30, 1, 5),
+                                                     (1, 1, 5), (1, 14, 5), (2, 1, 1)])
+def test_degenerate_sizes(num_tokens, num_groups, k):
+    x = torch.randn(2, num_tokens, 5, generator=torch.Generator().manual_seed(6))
+    out = check(x, num_groups, k=k)
+    if num_tokens <= num_groups:  # every token is its own group
+        assert all(sorted(row) == list(range(num_tokens)) for row in out.tolist())
+    if num_groups == 1:
+        assert (out == 0).all()
+
+
+def test_densest_is_centre():
+    for seed in range(5):
+        x = torch.randn(3, 50, 6, generator=torch.Generator().manual_seed(seed))
+        out = dpc_knn_group(x, 4)
+        _, centres = naive_dpc_knn(x, 4)
+        for b in range(3):
+            dist = torch.cdist(x[b].double(), x[b].double())
+            dist.fill_diagonal_(float('inf'))
+            rho = dist.topk(5, largest=False).values.neg().exp().sum(-1)
+            densest = int(rho.argmax())
+            assert densest in centres[b] and out[b, densest] == centres[b].index(densest)
+
+
+def test_densest_replaces_last_centre():
+    # gamma ranks the densest (index 3) outside the top 2: it takes the second slot/label.
+    gamma = torch.tensor([[5., 4., 3., 1., 0.], [5., 4., 3., 1., 0.]])
+    centres = _select_centres(gamma, torch.tensor([3, 1]), 2)
+    assert centres.tolist() == [[0, 3], [0, 1]]
+    ties = _select_centres(torch.tensor([[1., 2., 2., 2.]]), torch.tensor([1]), 3)
+    assert ties.tolist() == [[1, 2, 3]]
+
+
+def test_properties():
+    x = torch.randn(3, 40, 8, generator=torch.Generator().manual_seed(7))
+    out = dpc_knn_group(x, 14)
+    assert out.dtype == torch.long and out.shape == (3, 40)
+    assert out.min() >= 0 and out.max() < 14
+    assert all(row.unique().numel() == 14 for row in out)
+    assert torch.equal(out, dpc_knn_group(x, 14))
+    assert torch.equal(out, dpc_knn_group(x, 14, chunk_size=1))
+    assert torch.equal(out, dpc_knn_group(x, 14, chunk_size=2))
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_low_precision_input(dtype):
+    x = torch.randn(2, 30, 8, generator=torch.Generator().manual_seed(8)).to(dtype)
+    assert torch.equal(dpc_knn_group(x, 5), dpc_knn_group(x.float(), 5))
+    check(x.float(), 5)
+
+
+def test_no_grad():
+    x = torch.randn(2, 20, 4, requires_grad=True)
+    out = dpc_knn_group(x, 3)
+    assert out.grad_fn is None and not out.requires_grad
+    assert x.grad is None
+
+
+def test_invalid_arguments():
+    x = torch.randn(1, 5, 2)
+    for kwargs in ({'num_groups': 0}, {'num_groups': 2, 'k': 0},
+                   {'num_groups': 2, 'dist_scale': 0.0}):
+        with pytest.raises(ValueError):
+            dpc_knn_group(x, **kwargs)
+    with pytest.raises(ValueError):
+        dpc_knn_group(x[0], 2)
