@@ -48,8 +48,8 @@ class BaseAVSDataset(BaseDataset):
             raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
         self.split = split
         self.check_files = check_files
-        super().__init__(
-            ann_file=ann_file or self.ANN_FILE, data_root=data_root, pipeline=list(pipeline), **kwargs)
+        super().__init__(ann_file=ann_file or self.ANN_FILE, data_root=data_root,
+                         pipeline=list(pipeline), **kwargs)
 
     # -- helpers for subclasses -------------------------------------------------------------
     def read_metadata(self) -> pd.DataFrame:

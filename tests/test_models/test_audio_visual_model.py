@@ -135,3 +135,38 @@ def test_data_preprocessor_flattens_collated_clips_clip_major():
     bad['inputs'][1] = bad['inputs'][1][:4]
     with pytest.raises(ValueError, match='one length T'):
         pre(bad)
+
+
+def test_gt_token_filter_zeroes_tokens_outside_the_mask_in_training_only():
+    torch.manual_seed(0)
+    av = MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
+                           fusion_stages=(0,), gt_token_filter=True))
+    plain = MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
+                              fusion=None))
+    plain.load_state_dict(av.state_dict(), strict=False)
+    imgs, audio = torch.randn(3, 3, 64, 64), torch.randn(3, 2, 4)
+    gt = torch.zeros(3, 64, 64, dtype=torch.long)
+    gt[0, :16, :16] = 1          # frame 0: sounding top-left corner (4x4 of the 16x16 tokens)
+    gt[2] = 255                  # frame 2: no ground truth -> every token keeps its audio
+    av.train(), plain.train()
+    torch.manual_seed(1)
+    fused = av(imgs, audio, gt)[0]
+    torch.manual_seed(1)
+    visual = plain(imgs, audio)[0]
+    outside = torch.ones(16, 16, dtype=torch.bool)
+    outside[:4, :4] = False
+    torch.testing.assert_close(fused[0][:, outside], visual[0][:, outside])
+    assert not torch.allclose(fused[0][:, ~outside], visual[0][:, ~outside])
+    torch.testing.assert_close(fused[1], visual[1])           # silent frame: no token fused
+    assert not torch.allclose(fused[2], visual[2])
+    av.eval(), plain.eval()
+    assert not torch.allclose(av(imgs, audio, gt)[0][1], plain(imgs, audio)[0][1])
+
+
+def test_gtf_config_trains_a_step():
+    model = MODELS.build(Config.fromfile('configs/synthetic/gtf_mit-tiny_synthetic-ms3.py').model)
+    assert model.backbone.gt_token_filter
+    inputs, samples, audio = _batch()
+    losses = model(inputs, samples, mode='loss', audio=audio)
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert model.backbone.fusions['0'].q.weight.grad.abs().sum() > 0

@@ -1,7 +1,6 @@
 """Audio-guided modality alignment block (RAVS §3.2, eqs. 5-7): group, merge, refine, remap."""
-from typing import Tuple
+from typing import Optional, Tuple
 
-import torch
 import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -116,9 +115,13 @@ class SoundGuidedSemanticMerging(nn.Module):
             groups = layer(groups, fused, scores)
         return labels, groups
 
-    def forward(self, visual: Tensor, audio: Tensor) -> Tensor:
-        """visual ``[N, L, D]`` tokens, audio ``[N, K, C_a]`` tokens -> ``[N, L, D]``."""
-        fused = self.cross_attn(visual, audio)                       # f̂ [N, L, D]
+    def forward(self, visual: Tensor, audio: Tensor,
+                token_mask: Optional[Tensor] = None) -> Tensor:
+        """visual ``[N, L, D]`` tokens, audio ``[N, K, C_a]`` tokens -> ``[N, L, D]``.
+
+        ``token_mask`` ``[N, L]`` (GTF ablation) is passed to the cross-attention.
+        """
+        fused = self.cross_attn(visual, audio, token_mask)           # f̂ [N, L, D]
         scores = self.relevance(fused).squeeze(-1)                   # S [N, L]
         labels, groups = self.group_and_merge(visual, fused, scores)
         dim = groups.shape[-1]

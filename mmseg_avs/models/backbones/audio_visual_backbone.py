@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -31,6 +32,11 @@ class AudioVisualBackbone(BaseModule):
             (``num_heads``, ``num_groups``) has one entry per fused stage, in the order of
             ``fusion_stages``. None disables fusion (a visual-only model).
         fusion_stages (Sequence[int]): Stages (0-based) whose output is fused.
+        gt_token_filter (bool): The GTF ablation (Table 3, row 2): in training, tokens
+            outside the ground-truth sounding mask are zeroed before the audio-visual
+            attention and receive no audio. A token is inside if any of its pixels is
+            sounding; frames without ground truth (all ignore) keep every token.
+            Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -41,8 +47,10 @@ class AudioVisualBackbone(BaseModule):
                  audio_channels: int,
                  fusion: Optional[dict] = dict(type='AudioVisualCrossAttention', num_heads=1),
                  fusion_stages: Sequence[int] = (0, 1, 2, 3),
+                 gt_token_filter: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.gt_token_filter = gt_token_filter
         self.visual = MODELS.build(visual)
         self.stages = build_stage_runner(self.visual)
         channels = self.stages.channels
@@ -71,21 +79,35 @@ class AudioVisualBackbone(BaseModule):
         """Output channels of each stage."""
         return self.stages.channels
 
-    def forward(self, imgs: Tensor, audio_tokens: Tensor) -> List[Tensor]:
-        """Args: imgs ``[N, 3, H, W]``; audio_tokens ``[N, K, C_a]`` (one set per image).
+    def forward(self, imgs: Tensor, audio_tokens: Tensor,
+                gt_seg: Optional[Tensor] = None) -> List[Tensor]:
+        """Args: imgs ``[N, 3, H, W]``; audio_tokens ``[N, K, C_a]`` (one set per image);
+        gt_seg ``[N, H, W]`` ground truth (255 = ignore), used only by ``gt_token_filter``
+        in training.
 
         Returns:
             list[Tensor]: The output of each stage, ``[N, D_l, H_l, W_l]``.
         """
+        filter_tokens = self.gt_token_filter and self.training and gt_seg is not None
         outs, x = [], imgs
         for stage in range(len(self.stages.channels)):
             x = self.stages.run_stage(stage, x)
             if stage in self.fusion_stages:
                 n, c, h, w = x.shape
-                tokens = self.fusions[str(stage)](x.flatten(2).transpose(1, 2), audio_tokens)
+                mask = self._gt_token_mask(gt_seg, (h, w)) if filter_tokens else None
+                tokens = self.fusions[str(stage)](x.flatten(2).transpose(1, 2), audio_tokens,
+                                                  token_mask=mask)
                 x = tokens.transpose(1, 2).reshape(n, c, h, w)
             outs.append(x)
         return outs
+
+    @staticmethod
+    def _gt_token_mask(gt_seg: Tensor, size: Tuple[int, int]) -> Tensor:
+        """``[N, h*w]`` bool: tokens with a sounding pixel; all True for unannotated frames."""
+        sounding = ((gt_seg > 0) & (gt_seg != 255)).float()[:, None]
+        inside = F.adaptive_max_pool2d(sounding, size).flatten(1) > 0
+        annotated = (gt_seg != 255).flatten(1).any(1, keepdim=True)
+        return inside | ~annotated
 
     def alignment_features(self, audio_embedding: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """Inputs of the contrastive alignment, from the last fused stage's latest forward.

@@ -1,4 +1,6 @@
 """Multi-head cross-attention from visual tokens to audio tokens (RAVS eq. 5)."""
+from typing import Optional
+
 import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -35,17 +37,23 @@ class AudioVisualCrossAttention(nn.Module):
         self.kv = nn.Linear(channels, 2 * channels)
         self.out = nn.Linear(channels, channels)
 
-    def forward(self, visual: Tensor, audio: Tensor) -> Tensor:
+    def forward(self, visual: Tensor, audio: Tensor,
+                token_mask: Optional[Tensor] = None) -> Tensor:
         """Fuse ``audio`` ``[N, K, C_a]`` tokens into ``visual`` ``[N, L, D]`` tokens.
+
+        ``token_mask`` ``[N, L]`` (bool, optional; the GTF ablation) zeroes the tokens outside
+        it before the attention, and they receive no audio: ``f_v + m·MCA(f_v·m, f_a)``.
 
         Returns:
             Tensor: ``[N, L, D]``.
         """
         n, length, dim = visual.shape
         h, d = self.num_heads, dim // self.num_heads
-        q = self.q(self.norm(visual)).view(n, length, h, d).transpose(1, 2)   # [N, h, L, d]
+        mask = None if token_mask is None else token_mask[..., None].to(visual.dtype)
+        query = visual if mask is None else visual * mask
+        q = self.q(self.norm(query)).view(n, length, h, d).transpose(1, 2)    # [N, h, L, d]
         k, v = self.kv(self.audio_proj(audio)).view(n, -1, 2, h, d).permute(2, 0, 3, 1, 4)
         logits = q @ k.transpose(-2, -1) * d**-0.5                            # [N, h, L, K]
         attn = logits.softmax(-1) if self.gate == 'softmax' else logits.sigmoid()
-        fused = (attn @ v).transpose(1, 2).reshape(n, length, dim)
-        return visual + self.out(fused)
+        fused = self.out((attn @ v).transpose(1, 2).reshape(n, length, dim))
+        return visual + (fused if mask is None else fused * mask)

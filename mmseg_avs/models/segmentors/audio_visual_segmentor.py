@@ -95,13 +95,14 @@ class AudioVisualSegmentor(BaseSegmentor):
         """Multi-scale audio-visual features ``[B*T, D_l, H_l, W_l]`` per stage."""
         return self._extract(inputs, audio)[0]
 
-    def _extract(self, inputs: Tensor, audio: Tensor) -> Tuple[List[Tensor], Tensor]:
+    def _extract(self, inputs: Tensor, audio: Tensor,
+                 gt_seg: Optional[Tensor] = None) -> Tuple[List[Tensor], Tensor]:
         num_clips, num_frames = audio.shape[:2]
         if inputs.shape[0] != num_clips * num_frames:
             raise ValueError(f'{inputs.shape[0]} frames for audio of {num_clips} clips x '
                              f'{num_frames} seconds')
         audio_tokens, audio_embedding = self.encode_audio(audio)
-        return self.backbone(inputs, audio_tokens), audio_embedding
+        return self.backbone(inputs, audio_tokens, gt_seg), audio_embedding
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict],
                       audio: Optional[Tensor] = None) -> Tensor:
@@ -110,7 +111,8 @@ class AudioVisualSegmentor(BaseSegmentor):
         return self.decode_head.predict(feats, batch_img_metas, self.test_cfg)
 
     def loss(self, inputs: Tensor, data_samples: SampleList, audio: Tensor) -> dict:
-        feats, audio_embedding = self._extract(inputs, audio)
+        gt_seg = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])  # GTF ablation
+        feats, audio_embedding = self._extract(inputs, audio, gt_seg)
         losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
         losses = {f'decode.{k}': v for k, v in losses.items()}
         if self.contrastive_loss is not None:
