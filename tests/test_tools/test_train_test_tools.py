@@ -126,10 +126,19 @@ def test_semantic_config_trains_and_evaluates(tmp_path):
     assert 'Iter(val)' in log and 'J&F' in log
 
 
-def test_sgsm_config_trains(data_root, tmp_path):
-    """Baseline + SGSM (AMA blocks after stages 1-3) trains and evaluates end to end."""
-    config = osp.join(REPO, 'configs/synthetic/sgsm_mit-tiny_synthetic-ms3.py')
-    res = run(['tools/train.py', config, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+def test_sgsm_cst_config_trains_and_draws_groups(data_root, tmp_path):
+    """Baseline + SGSM + CST (AMA blocks after stages 1-3, contrastive alignment) trains and
+    evaluates end to end, and the group pictures are drawn from its checkpoint."""
+    config = osp.join(REPO, 'configs/synthetic/sgsm-cst_mit-tiny_synthetic-ms3.py')
+    work = str(tmp_path / 'work')
+    res = run(['tools/train.py', config, '--work-dir', work, '--cfg-options',
                *cfg_options(data_root, 2, 2)], timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert 'Iter(val)' in res.stdout + res.stderr
+    log = res.stdout + res.stderr
+    assert 'Iter(val)' in log and 'loss_cst' in log and 'cst_valid_frac' in log
+    out = str(tmp_path / 'groups')
+    res = run(['tools/analysis/show_ama_groups.py', config, osp.join(work, 'iter_2.pth'),
+               '--out-dir', out, '--num-clips', '2', '--cfg-options',
+               *cfg_options(data_root, 2, 2)], timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert {'syn_test_00000_groups.png', 'syn_test_00001_groups.png'} <= set(os.listdir(out))
