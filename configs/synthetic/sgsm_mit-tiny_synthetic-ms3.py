@@ -1,12 +1,5 @@
-# Table 3 "+SGSM": the tiny Baseline with the AMA block (DPC-KNN grouping, sound-guided
-# merging, group refinement, remap) after stages 1-3, groups [14, 7, 5]; no contrastive loss.
-_base_ = ['./baseline_mit-tiny_synthetic-ms3.py']
-model = dict(
-    backbone=dict(
-        fusion=dict(
-            _delete_=True,
-            type='SoundGuidedSemanticMerging',
-            num_groups=[14, 7, 5],
-            num_heads=1,
-            num_layers=1),
-        fusion_stages=(0, 1, 2)))
+# Table 3 "+SGSM": the tiny Baseline with the AMA blocks after stages 1-3; no contrastive loss.
+_base_ = [
+    '../_base_/models/sgsm_mit-tiny.py', '../_base_/datasets/synthetic_ms3.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_synthetic.py'
+]

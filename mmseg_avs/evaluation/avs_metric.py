@@ -53,7 +53,10 @@ class AVSMetric(BaseMetric):
     found, ``J@tag``, ``F@tag``, ``J&F@tag``, ``FPR@tag`` and ``num_frames@tag`` computed with the
     same protocol on the tagged frames. FPR is the percentage of frames with no foreground in the
     truth that have a foreground pixel in the prediction (NaN when there is no such frame). All of
-    these count the frames the protocol evaluates, with the protocol's ignore handling.
+    these count the frames the protocol evaluates, with the protocol's ignore handling. For a
+    model with an uncertainty map (UE head: samples carry ``uncertainty``) it also reports
+    ``uncertainty`` and ``uncertainty@tag``, the mean over real frames of each frame's mean
+    scaled uncertainty (in [0, 1]).
 
     Args:
         protocol (str): ``'dataset'``, ``'avsbench'`` or ``'avss'``. Defaults to ``'dataset'``.
@@ -118,6 +121,7 @@ class AVSMetric(BaseMetric):
         frames = _merge_frames(results)
         j, f, fpr = self._summarise(frames)
         metrics = {'J': j, 'F': f, 'J&F': (j + f) / 2, 'FPR_empty': fpr, 'num_frames': len(frames)}
+        metrics.update(_mean_uncertainty(frames, 'uncertainty'))
         for tag in sorted({tag for _, record in frames for tag in record['tags']}):
             subset = [frame for frame in frames if tag in frame[1]['tags']]
             j, f, fpr = self._summarise(subset)
@@ -128,11 +132,14 @@ class AVSMetric(BaseMetric):
                 f'FPR@{tag}': fpr,
                 f'num_frames@{tag}': len(subset),
             })
+            metrics.update(_mean_uncertainty(subset, f'uncertainty@{tag}'))
         return metrics
 
     def _frame_record(self, sample: dict, is_padded: bool) -> dict:
         gt = sample['gt_sem_seg']['data'].squeeze(0).long()
         record = dict(frame_idx=int(sample['frame_idx']), tags=tuple(sample.get('case_tags') or ()))
+        if 'uncertainty' in sample and not is_padded:
+            record['uncertainty'] = float(sample['uncertainty']['data'].float().mean())
         if self.protocol == 'avsbench':
             logits = sample['seg_logits']['data']
             record.update(_binary_frame_stats(logits, gt, self.ignore_index, self.beta2))
@@ -173,6 +180,12 @@ def _merge_frames(results: list) -> List[Frame]:
             frames.setdefault(record['frame_idx'], record)
     return [(clip_id, clips[clip_id][idx]) for clip_id in sorted(clips)
             for idx in sorted(clips[clip_id])]
+
+
+def _mean_uncertainty(frames: List[Frame], key: str) -> Dict[str, float]:
+    """Mean over frames of the UE head's mean per-frame uncertainty, if the model has one."""
+    values = [record['uncertainty'] for _, record in frames if 'uncertainty' in record]
+    return {key: float(np.mean(values))} if values else {}
 
 
 def _histogram(labels: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -21,6 +21,8 @@ def overlay_mask(frame: np.ndarray, mask: np.ndarray, palette: Sequence[Sequence
         np.ndarray: ``[H, W, 3]`` uint8 RGB.
     """
     colours = np.asarray(palette, np.float32)
+    if len(colours) == 2 and (colours[1] == 255).all():
+        colours[1] = (255, 40, 40)  # AVSBench's white sounding class would not show
     out = frame.astype(np.float32)
     painted = (mask != 0) & (mask != ignore_index)
     if painted.any():

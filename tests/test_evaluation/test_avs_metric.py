@@ -588,3 +588,20 @@ def test_two_processes_give_the_single_process_numbers(tmp_path):
             for rank in range(2):
                 assert_metrics_equal(per_rank[rank][f'{name}/{mode}'], single, rel=1e-12,
                                      abs_tol=1e-12)
+
+
+def test_mean_uncertainty_by_hand():
+    # three real frames with mean uncertainty 0.2, 0.4, 0.9 (tag on the last two) and one
+    # padded slot of 1.0 that must not count
+    maps = [[[0.1, 0.3]], [[0.4, 0.4]], [[0.8, 1.0]], [[1.0, 1.0]]]
+    tags = [[], ['state_transition'], ['state_transition'], []]
+    samples = []
+    for t, (values, tag) in enumerate(zip(maps, tags)):
+        sample = make_sample('c0', t, 4, [[0, 1]], pred=[[0, 1]], is_padded=t == 3, tags=tag)
+        sample['uncertainty'] = dict(data=torch.tensor(values)[None])
+        samples.append(sample)
+    metrics = run_metric(samples, 'avss', 2)
+    assert metrics['uncertainty'] == pytest.approx(0.5)
+    assert metrics['uncertainty@state_transition'] == pytest.approx(0.65)
+    assert 'uncertainty' not in run_metric([make_sample('c0', 0, 1, [[0, 1]], pred=[[0, 1]])],
+                                           'avss', 2)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import mmcv
 import pytest
 import torch
 
@@ -113,11 +114,12 @@ def test_dist_train_two_processes(data_root, tmp_path):
 
 
 def test_semantic_config_trains_and_evaluates(tmp_path):
-    """The synthetic AVSS config (10-slot clips, padded v1s/v1m, classes from label2idx.json)."""
+    """Full RAVS on the synthetic AVSS config (10-slot clips, padded v1s/v1m, classes from
+    label2idx.json)."""
     root = str(tmp_path / 'avss')
     generate_synthetic_avs(root, layout='avss', preset='easy', image_size=32, seed=1,
                            num_clips={'train': 4, 'val': 3, 'test': 3})
-    config = osp.join(REPO, 'configs/synthetic/baseline_mit-tiny_synthetic-avss.py')
+    config = osp.join(REPO, 'configs/synthetic/ravs_mit-tiny_synthetic-avss.py')
     opts = [o for o in cfg_options(root, 2, 2) if 'num_classes' not in o]
     res = run(['tools/train.py', config, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
                *opts], timeout=600)
@@ -126,10 +128,11 @@ def test_semantic_config_trains_and_evaluates(tmp_path):
     assert 'Iter(val)' in log and 'J&F' in log
 
 
-def test_sgsm_cst_config_trains_and_draws_groups(data_root, tmp_path):
-    """Baseline + SGSM + CST (AMA blocks after stages 1-3, contrastive alignment) trains and
-    evaluates end to end, and the group pictures are drawn from its checkpoint."""
-    config = osp.join(REPO, 'configs/synthetic/sgsm-cst_mit-tiny_synthetic-ms3.py')
+def test_ravs_config_trains_and_draws_clips(data_root, tmp_path):
+    """Full RAVS (AMA blocks after stages 1-3, contrastive alignment, UE head) trains and
+    evaluates end to end, and the clip pictures (uncertainty and groups) are drawn from its
+    checkpoint."""
+    config = osp.join(REPO, 'configs/synthetic/ravs_mit-tiny_synthetic-ms3.py')
     work = str(tmp_path / 'work')
     res = run(['tools/train.py', config, '--work-dir', work, '--cfg-options',
                *cfg_options(data_root, 2, 2)], timeout=600)
@@ -137,8 +140,11 @@ def test_sgsm_cst_config_trains_and_draws_groups(data_root, tmp_path):
     log = res.stdout + res.stderr
     assert 'Iter(val)' in log and 'loss_cst' in log and 'cst_valid_frac' in log
     out = str(tmp_path / 'groups')
-    res = run(['tools/analysis/show_ama_groups.py', config, osp.join(work, 'iter_2.pth'),
+    res = run(['tools/analysis/show_clips.py', config, osp.join(work, 'iter_2.pth'),
                '--out-dir', out, '--num-clips', '2', '--cfg-options',
                *cfg_options(data_root, 2, 2)], timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert {'syn_test_00000_groups.png', 'syn_test_00001_groups.png'} <= set(os.listdir(out))
+    assert {'syn_test_00000.png', 'syn_test_00001.png'} <= set(os.listdir(out))
+    picture = mmcv.imread(osp.join(out, 'syn_test_00000.png'))
+    # rows: frame, ground truth, prediction, uncertainty, AMA groups (128 px + title strip)
+    assert picture.shape[0] == 18 + 5 * 128

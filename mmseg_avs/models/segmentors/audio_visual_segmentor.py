@@ -3,9 +3,13 @@ from typing import List, Optional, Tuple
 
 import torch
 from mmseg.models.segmentors.base import BaseSegmentor
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
+
+from ..decode_heads import UncertaintyHead
 
 
 @MODELS.register_module()
@@ -18,7 +22,8 @@ class AudioVisualSegmentor(BaseSegmentor):
     ``[B*T, K, C_a]``; the backbone fuses them into the visual stages; the decode head
     predicts per frame (temporal heads regroup frames with ``num_frames`` = T from the
     metainfo). Predictions are per-frame :class:`SegDataSample` s, so MMSeg's metrics and
-    visualizer also work on them.
+    visualizer also work on them; with an :class:`UncertaintyHead` each also carries
+    ``uncertainty`` (``PixelData`` ``[1, H, W]`` in [0, 1] at the original size).
 
     Args:
         backbone (dict): Audio-visual backbone config, e.g. ``AudioVisualBackbone``.
@@ -122,14 +127,29 @@ class AudioVisualSegmentor(BaseSegmentor):
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None,
                 audio: Optional[Tensor] = None) -> SampleList:
+        metas = self._metas(inputs, data_samples)
+        if not isinstance(self.decode_head, UncertaintyHead):
+            return self.postprocess_result(self.encode_decode(inputs, metas, audio),
+                                           data_samples)
+        seg_logits, uncertainty = self.decode_head.predict_with_uncertainty(
+            self.extract_feat(inputs, audio), metas, self.test_cfg)
+        samples = self.postprocess_result(seg_logits, data_samples)
+        # Un-pad and resize the map exactly like the logits, with MMSeg's own routine; two
+        # identical channels keep it on the argmax path, which stores the values unchanged.
+        carriers = (None if data_samples is None else
+                    [SegDataSample(metainfo=s.metainfo) for s in data_samples])
+        carriers = super().postprocess_result(uncertainty.repeat(1, 2, 1, 1), carriers)
+        for sample, carrier in zip(samples, carriers):
+            sample.uncertainty = PixelData(data=carrier.seg_logits.data[:1])
+        return samples
+
+    @staticmethod
+    def _metas(inputs: Tensor, data_samples: OptSampleList) -> List[dict]:
         if data_samples is not None:
-            metas = [s.metainfo for s in data_samples]
-        else:
-            shape = inputs.shape[2:]
-            metas = [dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
-                          padding_size=[0, 0, 0, 0])] * inputs.shape[0]
-        seg_logits = self.encode_decode(inputs, metas, audio)
-        return self.postprocess_result(seg_logits, data_samples)
+            return [s.metainfo for s in data_samples]
+        shape = inputs.shape[2:]
+        return [dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
+                     padding_size=[0, 0, 0, 0])] * inputs.shape[0]
 
     def postprocess_result(self, seg_logits: Tensor,
                            data_samples: OptSampleList = None) -> SampleList:
@@ -142,5 +162,8 @@ class AudioVisualSegmentor(BaseSegmentor):
         return samples
 
     def _forward(self, inputs: Tensor, data_samples: OptSampleList = None,
-                 audio: Optional[Tensor] = None) -> Tensor:
-        return self.decode_head.forward(self.extract_feat(inputs, audio))
+                 audio: Optional[Tensor] = None):
+        feats = self.extract_feat(inputs, audio)
+        if isinstance(self.decode_head, UncertaintyHead):  # needs the clip structure
+            return self.decode_head.forward(feats, self._metas(inputs, data_samples))
+        return self.decode_head.forward(feats)

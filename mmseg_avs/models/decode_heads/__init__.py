@@ -1,0 +1,3 @@
+from .uncertainty_head import UncertaintyHead
+
+__all__ = ['UncertaintyHead']

@@ -1,0 +1,75 @@
+"""Dirichlet uncertainty (paper eq. 10) and its fusion with the class scores (eq. 11).
+
+Shapes: ``[N, C, H, W]`` maps, N frames, C classes (binary tasks: C = 2, background and
+sounding; with one channel eq. 10 would be identically 0).
+"""
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+FUSION_MODES = ('paper', 'attenuate')
+
+
+def dirichlet_alpha(evidence_logits: Tensor, evidence_offset: float = 0.0) -> Tensor:
+    """``alpha = softplus(u) + evidence_offset``, computed in fp32.
+
+    With the paper's offset 0, ``softplus`` of a very negative logit underflows to 0 (in fp16
+    already below about -17), which would make ``S = 0`` and eq. 10 undefined; the tiny floor
+    keeps every ``alpha`` positive.
+    """
+    alpha = F.softplus(evidence_logits.float()) + evidence_offset
+    return alpha.clamp_min(torch.finfo(torch.float32).tiny ** 0.5)
+
+
+def dirichlet_variance(alpha: Tensor) -> Tensor:
+    """Eq. 10: ``delta_c = alpha_c (S - alpha_c) / (S^2 (S + 1))``, ``S = sum_c alpha_c``.
+
+    This is the variance of the Dirichlet marginal ``p_c``; the class axis is dim 1.
+    """
+    strength = alpha.sum(dim=1, keepdim=True)
+    return alpha * (strength - alpha) / (strength.square() * (strength + 1))
+
+
+def scale_per_frame(delta: Tensor, eps: float = 1e-12) -> Tensor:
+    """Linear map of each frame's values (all classes and pixels) onto [0, 1].
+
+    A frame whose values are all equal (nothing to rank) maps to 0: no pixel is singled out
+    as uncertain.
+    """
+    flat = delta.flatten(1)
+    low = flat.min(dim=1).values.view(-1, *[1] * (delta.dim() - 1))
+    high = flat.max(dim=1).values.view(-1, *[1] * (delta.dim() - 1))
+    return (delta - low) / (high - low).clamp_min(eps)
+
+
+def fuse_uncertainty(probs: Tensor, scaled_delta: Tensor, mode: str,
+                     eps: float = 1e-6) -> Tensor:
+    """Eq. 11 fused scores ``Y``.
+
+    Args:
+        probs (Tensor): Class probabilities ``sigma(m)`` ``[N, C, H, W]``.
+        scaled_delta (Tensor): Per-frame scaled uncertainty ``delta_hat`` in [0, 1].
+        mode (str): ``'paper'``: ``Y = sigma(m) / (delta_hat + eps)`` as printed (it can only
+            raise scores, up to ``1 / eps``); ``'attenuate'``: ``Y = sigma(m) (1 - delta_hat)``,
+            which lowers confidence where the evidence is uncertain and never raises it.
+        eps (float): The eq. 11 epsilon. Defaults to 1e-6.
+    """
+    if mode == 'paper':
+        return probs / (scaled_delta + eps)
+    if mode == 'attenuate':
+        return probs * (1 - scaled_delta)
+    raise ValueError(f'fusion must be one of {FUSION_MODES}, got {mode!r}')
+
+
+def fused_logits(fused: Tensor, eps: float = 1e-6) -> Tensor:
+    """Logits whose usual decision rule is the one applied to the fused scores ``Y``.
+
+    Binary (C = 2): the sounding score ``Y_1`` decides (``Y_1 > 0.5``, AVSBench's threshold,
+    clipped into (0, 1) since 'paper' scores exceed 1) and the logits are
+    ``[log(1 - Y_1), log Y_1]``: their softmax is ``[1 - Y_1, Y_1]`` and their argmax is the
+    threshold. Otherwise: ``log Y``, whose argmax is that of ``Y`` (softmax renormalises).
+    """
+    if fused.shape[1] == 2:
+        sounding = fused[:, 1:].clamp(eps, 1 - eps)
+        return torch.cat([torch.log1p(-sounding), sounding.log()], dim=1)
+    return fused.clamp_min(eps).log()
