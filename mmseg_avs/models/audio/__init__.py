@@ -1,3 +1,5 @@
+from .htsat import HTSAT
 from .tiny_audio_encoder import TinyAudioEncoder
+from .vggish import VGGish
 
-__all__ = ['TinyAudioEncoder']
+__all__ = ['HTSAT', 'TinyAudioEncoder', 'VGGish']

@@ -1,0 +1,14 @@
+# RAVS at the paper's size: the MiT-B5 + VGGish Baseline with AMA after stages 1-3 (groups
+# [14, 7, 5]), the audio-guided contrastive loss (lambda_cst = 0.1) and the UE decode head.
+_base_ = ['./avs_baseline_mitb5.py']
+model = dict(
+    backbone=dict(
+        fusion=dict(
+            _delete_=True,
+            type='SoundGuidedSemanticMerging',
+            num_groups=[14, 7, 5],
+            num_heads=[1, 2, 5],
+            num_layers=1),
+        fusion_stages=(0, 1, 2)),
+    contrastive_loss=dict(type='AudioGuidedContrastiveLoss', loss_weight=0.1),
+    decode_head=dict(type='UncertaintyHead', fusion='attenuate'))
