@@ -3,13 +3,12 @@ from typing import List, Optional, Tuple
 
 import torch
 from mmseg.models.segmentors.base import BaseSegmentor
-from mmengine.structures import PixelData
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
 
 from ..decode_heads import UncertaintyHead
+from .uncertainty_output import batch_metas, predict_with_uncertainty
 
 
 @MODELS.register_module()
@@ -127,29 +126,11 @@ class AudioVisualSegmentor(BaseSegmentor):
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None,
                 audio: Optional[Tensor] = None) -> SampleList:
-        metas = self._metas(inputs, data_samples)
-        if not isinstance(self.decode_head, UncertaintyHead):
-            return self.postprocess_result(self.encode_decode(inputs, metas, audio),
-                                           data_samples)
-        seg_logits, uncertainty = self.decode_head.predict_with_uncertainty(
-            self.extract_feat(inputs, audio), metas, self.test_cfg)
-        samples = self.postprocess_result(seg_logits, data_samples)
-        # Un-pad and resize the map exactly like the logits, with MMSeg's own routine; two
-        # identical channels keep it on the argmax path, which stores the values unchanged.
-        carriers = (None if data_samples is None else
-                    [SegDataSample(metainfo=s.metainfo) for s in data_samples])
-        carriers = super().postprocess_result(uncertainty.repeat(1, 2, 1, 1), carriers)
-        for sample, carrier in zip(samples, carriers):
-            sample.uncertainty = PixelData(data=carrier.seg_logits.data[:1])
-        return samples
-
-    @staticmethod
-    def _metas(inputs: Tensor, data_samples: OptSampleList) -> List[dict]:
-        if data_samples is not None:
-            return [s.metainfo for s in data_samples]
-        shape = inputs.shape[2:]
-        return [dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
-                     padding_size=[0, 0, 0, 0])] * inputs.shape[0]
+        if isinstance(self.decode_head, UncertaintyHead):
+            return predict_with_uncertainty(self, self.extract_feat(inputs, audio), inputs,
+                                            data_samples)
+        seg_logits = self.encode_decode(inputs, batch_metas(inputs, data_samples), audio)
+        return self.postprocess_result(seg_logits, data_samples)
 
     def postprocess_result(self, seg_logits: Tensor,
                            data_samples: OptSampleList = None) -> SampleList:
@@ -165,5 +146,5 @@ class AudioVisualSegmentor(BaseSegmentor):
                  audio: Optional[Tensor] = None):
         feats = self.extract_feat(inputs, audio)
         if isinstance(self.decode_head, UncertaintyHead):  # needs the clip structure
-            return self.decode_head.forward(feats, self._metas(inputs, data_samples))
+            return self.decode_head.forward(feats, batch_metas(inputs, data_samples))
         return self.decode_head.forward(feats)
