@@ -1,7 +1,7 @@
 """The main job (`make demo`): synthetic data -> train -> evaluate -> pictures.
 
 1. writes the synthetic binary data set (AVSBench-MS3 layout, 'easy' preset) unless present;
-2. trains the tiny audio-visual model on the CPU with MMEngine's runner;
+2. trains the tiny RAVS model (AMA + contrastive alignment + UE head) on the CPU with MMEngine's runner;
 3. evaluates it on the test split (J, F, J&F under the 'dataset' protocol, per case tag),
    next to two trivial predictors scored by the same metric: "every object" (segments every
    visible object, sounding or not) and "nothing" (empty masks);
@@ -27,7 +27,7 @@ from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from mmseg_avs.utils import load_run_config
 from mmseg_avs.visualization import draw_clip_grid, overlay_mask
 
-DEFAULT_CONFIG = 'configs/synthetic/baseline_mit-tiny_synthetic-ms3.py'
+DEFAULT_CONFIG = 'configs/synthetic/ravs_mit-tiny_synthetic-ms3.py'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
