@@ -1,7 +1,8 @@
 """The main job (`make demo`): synthetic data -> train -> evaluate -> pictures.
 
 1. writes the synthetic binary data set (AVSBench-MS3 layout, 'easy' preset) unless present;
-2. trains the tiny RAVS model (AMA + contrastive alignment + UE head) on the CPU with MMEngine's runner;
+2. trains the tiny RAVS model (AMA, contrastive alignment, UE head) on the CPU with
+   MMEngine's runner;
 3. evaluates it on the test split (J, F, J&F under the 'dataset' protocol, per case tag),
    next to two trivial predictors scored by the same metric: "every object" (segments every
    visible object, sounding or not) and "nothing" (empty masks);
