@@ -4,8 +4,9 @@ import math
 import pytest
 import torch
 
+import mmseg_avs.models.ama.dpc_knn as dpc_knn_module
 from mmseg_avs.models.ama import dpc_knn_group
-from mmseg_avs.models.ama.dpc_knn import _select_centres
+from mmseg_avs.models.ama.dpc_knn import _lower_sq_dist, _select_centres
 
 
 def naive_dpc_knn(x, num_groups, k=5, dist_scale=1.0):
@@ -177,3 +178,106 @@ def test_invalid_arguments():
             dpc_knn_group(x, **kwargs)
     with pytest.raises(ValueError):
         dpc_knn_group(x[0], 2)
+
+
+# The fast path: exact distances only where the matmul bounds cannot decide.
+
+def _count_rows(monkeypatch):
+    """Spy on the rows that leave step 1 and on those that need whole exact rows."""
+    counts = {'unproven': 0, 'exact_rows': 0}
+    row_slices, exact_rows = dpc_knn_module._row_slices, dpc_knn_module._exact_rows
+
+    def spy_slices(unproven, size):
+        counts['unproven'] += int(unproven.sum())
+        return row_slices(unproven, size)
+
+    def spy_rows(x, batch_idx, token_idx):
+        counts['exact_rows'] += len(batch_idx)
+        return exact_rows(x, batch_idx, token_idx)
+
+    monkeypatch.setattr(dpc_knn_module, '_row_slices', spy_slices)
+    monkeypatch.setattr(dpc_knn_module, '_exact_rows', spy_rows)
+    return counts
+
+
+def _far_clusters(seed):
+    # Two clusters 2000 apart, structure at 1e-2 inside: the matmul formula's error
+    # (~1e6 * C * 2**-24) is far above the squared distances inside a cluster.
+    centre = torch.zeros(2, 1, 4)
+    centre[..., 0] = 1000
+    noise = torch.randn(2, 40, 4, generator=torch.Generator().manual_seed(seed))
+    return torch.cat([centre, -centre], dim=1).repeat_interleave(20, dim=1) + 1e-2 * noise
+
+
+def _offset_grid(seed):
+    # Grid values on a large common offset: many exact distance ties (exact in fp32 and
+    # float64 alike) whose matmul estimates differ in the last bits.
+    grid = torch.randint(0, 4, (2, 60, 4), generator=torch.Generator().manual_seed(seed))
+    return 1000 + 0.5 * grid.float()
+
+
+INPUTS = {
+    'randn': lambda g: torch.randn(2, 150, 64, generator=g),
+    'few_channels': lambda g: torch.randn(2, 150, 1, generator=g) * 50 + 7,
+    'offset': lambda g: torch.randn(2, 150, 16, generator=g) + 1e3,
+    'huge': lambda g: torch.randn(2, 150, 32, generator=g) * 1e4,
+    'outliers': lambda g: torch.cat([torch.randn(2, 140, 32, generator=g),
+                                     1e3 * torch.randn(2, 10, 32, generator=g)], dim=1),
+    'relu': lambda g: torch.randn(2, 150, 128, generator=g).relu() * 3,
+    'far_clusters': lambda g: _far_clusters(0),
+    'offset_grid': lambda g: _offset_grid(0),
+}
+
+
+@pytest.mark.parametrize('name', INPUTS)
+def test_matmul_lower_bound_holds(name):
+    x = INPUTS[name](torch.Generator().manual_seed(9))
+    low, slack = _lower_sq_dist(x)
+    exact = torch.cdist(x, x, compute_mode='donot_use_mm_for_euclid_dist').double()**2
+    lower = low.double() - slack.double()[..., None]
+    assert (lower <= exact).all()  # fp32 squares are exact in float64
+    if name == 'randn':  # and tight enough for the fast path to be fast
+        off_diag = ~torch.eye(x.shape[1], dtype=torch.bool)
+        assert ((exact - lower)[:, off_diag] / exact[:, off_diag]).max() < 1e-3
+
+
+@pytest.mark.parametrize('make,num_groups,k', [(_far_clusters, 5, 5), (_offset_grid, 5, 5),
+                                               (_offset_grid, 5, 2)])
+def test_decisions_below_matmul_resolution(monkeypatch, make, num_groups, k):
+    """Near ties that the matmul cannot resolve go to exact distances, and must."""
+    x = make(0 if make is _far_clusters else 2)
+    ref, _ = naive_dpc_knn(x, num_groups, k=k)
+    counts = _count_rows(monkeypatch)
+    check(x, num_groups, k=k)
+    assert counts['exact_rows'] > 0
+    # Without the error bound (u = 0) the same inputs are grouped wrongly.
+    monkeypatch.setattr(dpc_knn_module, '_FP32_ROUNDOFF', 0.0)
+    assert not torch.equal(dpc_knn_group(x, num_groups, k=k), ref)
+
+
+def test_outlier_tokens_match_naive():
+    g = torch.Generator().manual_seed(10)
+    x = torch.randn(2, 80, 8, generator=g)
+    x[:, ::20] *= 1e3  # a few tokens of huge norm
+    check(x, 6)
+
+
+def test_generic_tokens_take_the_fast_path(monkeypatch):
+    counts = _count_rows(monkeypatch)
+    x = torch.randn(4, 400, 64, generator=torch.Generator().manual_seed(11))
+    dpc_knn_group(x, 14)
+    assert counts['exact_rows'] == 0
+    assert 0 < counts['unproven'] < 0.05 * 4 * 400  # step 2 for a few local maxima only
+
+
+def test_reduced_precision_matmul_widens_the_bound():
+    x = torch.randn(2, 60, 16, generator=torch.Generator().manual_seed(12))
+    previous = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision('highest')
+    labels, (_, slack) = dpc_knn_group(x, 5), _lower_sq_dist(x)
+    try:
+        torch.set_float32_matmul_precision('medium')  # bfloat16 inputs where supported
+        assert torch.equal(dpc_knn_group(x, 5), labels)
+        assert (_lower_sq_dist(x)[1] > 10 * slack).all()
+    finally:
+        torch.set_float32_matmul_precision(previous)

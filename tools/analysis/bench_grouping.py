@@ -7,8 +7,10 @@ baseline taken just before the first call (input already allocated). Times are m
 
 Methods:
     ``floor_mm``: ``torch.cdist`` (default compute mode, matmul formula) + ``topk(k + 1)``.
-    ``floor_exact``: the same with ``compute_mode='donot_use_mm_for_euclid_dist'``, the
-        distance formula ``dpc_knn_group`` uses.
+    ``floor_exact``: the same with ``compute_mode='donot_use_mm_for_euclid_dist'``, the exact
+        distance formula whose partition ``dpc_knn_group`` gives (it computes that formula
+        only for the few pairs per token that the matmul formula's error bound cannot
+        decide).
     ``dpc_knn``: ``dpc_knn_group`` with its default chunking.
 
 Example::
@@ -37,6 +39,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--frames', type=int, nargs='+', default=[10, 40], help='B*T values')
     parser.add_argument('--channels', type=int, default=64)
     parser.add_argument('--num-groups', type=int, default=14)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch threads per worker (default: torch\'s); 1 gives steadier '
+                             'times on a machine shared with other jobs')
     parser.add_argument('-k', type=int, default=5)
     parser.add_argument('--out', default='work_dirs/bench_grouping.json')
     parser.add_argument('--worker', nargs=4, metavar=('METHOD', 'FRAMES', 'TOKENS', 'REPEATS'),
@@ -55,6 +60,8 @@ def run_worker(args: argparse.Namespace) -> None:
     from mmseg_avs.models.ama import dpc_knn_group
 
     method, frames, tokens, repeats = args.worker[0], *map(int, args.worker[1:])
+    if args.threads:
+        torch.set_num_threads(args.threads)
     x = torch.randn(frames, tokens, args.channels, generator=torch.Generator().manual_seed(0))
 
     def call() -> None:
@@ -95,6 +102,7 @@ def main() -> None:
             row = {'frames': frames, 'tokens': tokens}
             for method in METHODS:
                 cmd = [sys.executable, osp.abspath(__file__), '--channels', str(args.channels),
+                       *(['--threads', str(args.threads)] if args.threads else []),
                        '--num-groups', str(args.num_groups), '-k', str(args.k),
                        '--worker', method, str(frames), str(tokens), str(repeats)]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
@@ -105,7 +113,8 @@ def main() -> None:
             print(f'done B*T={frames} N={tokens}', file=sys.stderr)
 
     import torch
-    meta = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'device': 'cpu',
+    meta = {'torch': torch.__version__, 'threads': args.threads or torch.get_num_threads(),
+            'device': 'cpu',
             'channels': args.channels, 'num_groups': args.num_groups, 'k': args.k,
             'repeats': repeats, 'quick': args.quick,
             'memory': 'peak RSS increase over the pre-call baseline, one subprocess per cell'}

@@ -16,14 +16,16 @@ from .stagewise import build_stage_runner
 class AudioVisualBackbone(BaseModule):
     """Wrap a 4-stage visual backbone and fuse audio tokens into chosen stages' outputs.
 
-    Stage ``l``'s output ``f_v_l`` (``[N, D_l, H_l, W_l]``) is flattened to tokens, fused with
-    the audio tokens by the ``fusion`` module (e.g. :class:`AudioVisualCrossAttention`, the
-    paper's Table 3 Baseline), and the fused map is both the stage's output and the next
-    stage's input.
+    Stage ``l``'s features ``f_v_l`` (``[N, D_l, H_l, W_l]``) are flattened to tokens, fused
+    with the audio tokens by the ``fusion`` module (e.g. :class:`AudioVisualCrossAttention`,
+    the paper's Table 3 Baseline), and the fused map is the next stage's input and the
+    stage's output (through the family's output norm where it has one, e.g. Swin's
+    ``norm{l}``, which the next stage does not see).
 
     Args:
         visual (dict): Config of the visual backbone (any family with a stage adapter in
-            :mod:`mmseg_avs.models.backbones.stagewise`), e.g. ``MixVisionTransformer``.
+            :mod:`mmseg_avs.models.backbones.stagewise`: ``MixVisionTransformer``, ``ResNet``,
+            ``SwinTransformer``, ``mmpretrain.ConvNeXt``).
         audio_channels (int): Channels of the audio tokens.
         fusion (dict, optional): Config of the per-stage fusion module, e.g.
             :class:`AudioVisualCrossAttention` (Baseline) or
@@ -86,7 +88,7 @@ class AudioVisualBackbone(BaseModule):
         in training.
 
         Returns:
-            list[Tensor]: The output of each stage, ``[N, D_l, H_l, W_l]``.
+            list[Tensor]: The output of each stage for the decoder, ``[N, D_l, H_l, W_l]``.
         """
         filter_tokens = self.gt_token_filter and self.training and gt_seg is not None
         outs, x = [], imgs
@@ -98,7 +100,7 @@ class AudioVisualBackbone(BaseModule):
                 tokens = self.fusions[str(stage)](x.flatten(2).transpose(1, 2), audio_tokens,
                                                   token_mask=mask)
                 x = tokens.transpose(1, 2).reshape(n, c, h, w)
-            outs.append(x)
+            outs.append(self.stages.stage_output(stage, x))
         return outs
 
     @staticmethod
