@@ -106,3 +106,62 @@ def write_avss(root: str, classes: List[str] = ('background', 'dog', 'guitar', '
     with open(f'{root}/label2idx.json', 'w') as f:
         json.dump({name: i + 1 for i, name in enumerate(classes)}, f)
     return root
+
+
+# VPO fixture: (cateName, img_Id, ann_Ids, cateId, vgg_file, split, audio_pos, multi_instance)
+VPO_ROWS = {
+    'VPO-SS': [('dog', 101, 9001, 18, 'vgg_dog', 'train', 0.25, None),
+               ('male', 102, 9002, 92, 'vgg_male', 'train', 0.75, None),
+               ('car', 103, 9003, 3, 'vgg_car', 'val', 0.5, None)],
+    'VPO-MS': [('dog', 201, 9101, 18, 'vgg_dog', 'train', 0.2, None),
+               ('cat', 201, 9102, 17, 'vgg_cat', 'train', 0.7, None),
+               ('car', 202, 9103, 3, 'vgg_car', 'val', 0.1, None),
+               ('airplane', 202, 9104, 5, 'vgg_plane', 'val', 0.9, None)],
+    # img 202 has multi_instance 0, so its files are VPO-MS's
+    'VPO-MSMI': [('dog', 301, 9201, 18, 'vgg_dog', 'train', 0.3, 1),
+                 ('dog', 301, 9202, 18, 'vgg_dog2', 'train', 0.6, 1),
+                 ('car', 202, 9103, 3, 'vgg_car', 'val', 0.1, 0),
+                 ('airplane', 202, 9104, 5, 'vgg_plane', 'val', 0.9, 0)],
+}
+# vgg_file -> (seconds, sample rate, channels): centre crop, tiling, resampling, downmix
+VPO_WAVS = {'vgg_dog': (4.0, 16000, 1), 'vgg_male': (2.0, 16000, 1),
+            'vgg_car': (4.0, 22050, 1), 'vgg_cat': (3.5, 16000, 2),
+            'vgg_plane': (5.0, 16000, 1), 'vgg_dog2': (4.0, 16000, 1)}
+
+
+def write_vpo(root: str, seed: int = 0) -> str:
+    """VPO in CAVP's layout: SS/MS/MSMI csvs, COCO-id masks (255 = ignore row) and
+    VGGSound wavs; the data root is the folder holding ``VPO/`` and ``vggsound_bench/``."""
+    rng = np.random.default_rng(seed)
+    masks = {}  # mask path -> COCO ids of its sounding objects, one box each
+    for subset, rows in VPO_ROWS.items():
+        lines = ['cateName,img_Id,ann_Ids,cateId,vgg_file,split,audio_pos'
+                 + (',multi_instance' if subset == 'VPO-MSMI' else '')]
+        for cate, img_id, ann_id, cate_id, vgg, split, pos, multi in rows:
+            lines.append(f'{cate},{img_id},{ann_id},{cate_id},{vgg},{split},{pos}'
+                         + (f',{multi}' if multi is not None else ''))
+            folder = f'{root}/VPO/{"VPO-MS" if multi == 0 else subset}'
+            if subset == 'VPO-SS':
+                img = f'{folder}/data/{cate}/{img_id:012d}.jpg'
+                mask = f'{folder}/mask/{cate}/{img_id:012d}_{ann_id:012d}.png'
+            else:
+                img, mask = f'{folder}/data/{img_id:012d}.jpg', f'{folder}/mask/{img_id:012d}.png'
+            if not osp.isfile(img):
+                _save(_frame(rng), img)
+            if cate_id not in masks.setdefault(mask, []):
+                masks[mask].append(cate_id)
+        os.makedirs(f'{root}/VPO/{subset}', exist_ok=True)
+        with open(f'{root}/VPO/{subset}/vpo_{subset[4:].lower()}_data_stereo.csv', 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    for path, cate_ids in masks.items():
+        mask = np.zeros(SIZE, np.uint8)
+        for k, cate_id in enumerate(cate_ids):
+            mask[4:12, 2 + 10 * k:10 + 10 * k] = cate_id
+        mask[-1] = 255
+        _save(Image.fromarray(mask), path)
+    for vgg, (seconds, sr, channels) in VPO_WAVS.items():
+        path = f'{root}/vggsound_bench/VGGSound/audios/{vgg}.wav'
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        wave = (0.1 * rng.standard_normal((int(seconds * sr), channels)) * 32767)
+        sf.write(path, wave.astype(np.int16), sr, subtype='PCM_16')
+    return root

@@ -20,4 +20,4 @@ exec "$PYTHON" -m torch.distributed.run \
     "$(dirname "$0")/test.py" \
     "$CONFIG" \
     "$CHECKPOINT" \
-    --launcher pytorch ${@:4}
+    --launcher pytorch "${@:4}"

@@ -19,4 +19,4 @@ exec "$PYTHON" -m torch.distributed.run \
     --master_port="$PORT" \
     "$(dirname "$0")/train.py" \
     "$CONFIG" \
-    --launcher pytorch ${@:3}
+    --launcher pytorch "${@:3}"

@@ -9,8 +9,8 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmseg_avs.utils import (add_run_arguments, init_cpu_distributed, load_run_config,
-                             parse_run_arguments)
+from mmseg_avs.utils import (add_run_arguments, check_config, init_cpu_distributed,
+                             load_run_config, parse_run_arguments)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -41,7 +41,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     args = parse_args(argv)
     init_cpu_distributed(args.launcher)
-    runner = Runner.from_cfg(build_config(args))
+    cfg = build_config(args)
+    check_config(cfg)  # before anything is built: disagreeing settings fail here
+    runner = Runner.from_cfg(cfg)
     runner.train()
 
 

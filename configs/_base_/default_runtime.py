@@ -12,3 +12,7 @@ log_level = 'INFO'
 load_from = None
 resume = False
 tta_model = None
+# Stop at a non-finite loss before it reaches the weights (skip=True skips such iterations
+# instead), and keep the random generators in checkpoints, so that a resumed run repeats the
+# uninterrupted one bit for bit (README "Reliability").
+custom_hooks = [dict(type='NonFiniteLossHook', skip=False), dict(type='RNGStateHook')]

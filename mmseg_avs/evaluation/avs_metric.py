@@ -58,6 +58,10 @@ class AVSMetric(BaseMetric):
     ``uncertainty`` and ``uncertainty@tag``, the mean over real frames of each frame's mean
     scaled uncertainty (in [0, 1]).
 
+    A label that is neither a class nor (in the truth) ``ignore_index``, and a NaN or infinite
+    logit, are errors naming the clip and frame: the counts would drop such a label and the
+    thresholds misplace such a score without a word.
+
     Args:
         protocol (str): ``'dataset'``, ``'avsbench'`` or ``'avss'``. Defaults to ``'dataset'``.
         num_classes (int): Number of classes, background (index 0) included; 2 for binary tasks.
@@ -137,14 +141,19 @@ class AVSMetric(BaseMetric):
 
     def _frame_record(self, sample: dict, is_padded: bool) -> dict:
         gt = sample['gt_sem_seg']['data'].squeeze(0).long()
+        where = f"clip {sample['clip_id']} frame {sample['frame_idx']}"
+        _check_labels(gt, 'gt_sem_seg', self.num_classes, self.ignore_index, where)
         record = dict(frame_idx=int(sample['frame_idx']), tags=tuple(sample.get('case_tags') or ()))
         if 'uncertainty' in sample and not is_padded:
             record['uncertainty'] = float(sample['uncertainty']['data'].float().mean())
         if self.protocol == 'avsbench':
             logits = sample['seg_logits']['data']
+            if not bool(logits.isfinite().all()):
+                raise ValueError(f'{where}: non-finite seg_logits (NaN or inf)')
             record.update(_binary_frame_stats(logits, gt, self.ignore_index, self.beta2))
             return record
         pred = sample['pred_sem_seg']['data'].squeeze(0).long()
+        _check_labels(pred, 'pred_sem_seg', self.num_classes, None, where)
         if is_padded:
             # official AVSS evaluates the zero-padded slots against an all-background truth
             gt = torch.zeros_like(gt)
@@ -186,6 +195,19 @@ def _mean_uncertainty(frames: List[Frame], key: str) -> Dict[str, float]:
     """Mean over frames of the UE head's mean per-frame uncertainty, if the model has one."""
     values = [record['uncertainty'] for _, record in frames if 'uncertainty' in record]
     return {key: float(np.mean(values))} if values else {}
+
+
+def _check_labels(labels: torch.Tensor, key: str, num_classes: int,
+                  ignore_index: Optional[int], where: str) -> None:
+    """Raise if a label is neither a class nor ``ignore_index``: the counts would drop it."""
+    bad = (labels < 0) | (labels >= num_classes)
+    if ignore_index is not None:
+        bad &= labels != ignore_index
+    if bool(bad.any()):
+        allowed = f'classes 0..{num_classes - 1}' + (
+            f' or ignore_index {ignore_index}' if ignore_index is not None else '')
+        raise ValueError(f'{where}: {key} holds {torch.unique(labels[bad])[:5].tolist()}, '
+                         f'not {allowed}')
 
 
 def _histogram(labels: torch.Tensor, num_classes: int) -> torch.Tensor:

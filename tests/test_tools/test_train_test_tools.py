@@ -1,7 +1,8 @@
 """tools/train.py, tools/test.py and tools/dist_train.sh on a tiny synthetic data set:
 train, checkpoint, test from the checkpoint (torch >= 2.6 weights-only loading), resume a
-killed run, and train in 2 processes (gloo on the CPU)."""
+killed run to exactly the uninterrupted result, and train in 2 processes (gloo on the CPU)."""
 import glob
+import json
 import os
 import os.path as osp
 import signal
@@ -14,6 +15,7 @@ import pytest
 import torch
 
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.utils.checkpoint_loading import load_from_checked_local
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/synthetic/baseline_mit-tiny_synthetic-ms3.py')
@@ -72,32 +74,63 @@ def test_train_then_test_from_checkpoint(data_root, tmp_path):
     assert len(pictures) == 2 * 5  # 2 test clips x 5 frames
 
 
-def test_killed_run_resumes(data_root, tmp_path):
-    work = str(tmp_path / 'work')
-    args = ['tools/train.py', CONFIG, '--work-dir', work, '--cfg-options',
-            *cfg_options(data_root, 40, 2)]
-    proc = subprocess.Popen([sys.executable, *args], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not osp.isfile(osp.join(work, 'iter_4.pth')) and time.time() < deadline:
-        time.sleep(0.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert osp.isfile(osp.join(work, 'iter_4.pth')), 'no checkpoint before the kill'
-    assert not osp.isfile(osp.join(work, 'iter_40.pth')), 'the run finished before the kill'
-    last = int(open(osp.join(work, 'last_checkpoint')).read().strip().split('iter_')[-1][:-4])
-    args[args.index('--cfg-options')] = '--resume'
-    args.insert(args.index('--resume') + 1, '--cfg-options')
-    args = [a.replace('train_cfg.max_iters=40', f'train_cfg.max_iters={last + 2}')
-            .replace('train_cfg.val_interval=40', f'train_cfg.val_interval={last + 2}')
-            for a in args]
-    res = run(args, timeout=600)
+def val_metrics_at(work_dir, step):
+    """The validation metrics logged at ``step`` (MMEngine's vis_data/scalars.json)."""
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
+        for line in open(path):
+            record = json.loads(line)
+            if record.get('step') == step and 'J&F' in record:
+                return {k: v for k, v in record.items() if k not in ('data_time', 'time')}
+    raise AssertionError(f'no validation at step {step} logged in {work_dir}')
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(data_root, tmp_path, monkeypatch):
+    """A run SIGKILLed after a checkpoint and resumed with ``--resume`` ends with exactly the
+    weights, optimizer state and validation metrics of an uninterrupted run with the same
+    seed. Validation runs at every checkpoint, so the resumed run skips the validation that
+    followed its checkpoint; dropout and drop path draw from torch's generator and the
+    random flip from NumPy's (RNGStateHook)."""
+    def train_args(work, max_iters):
+        opts = [o.replace(f'train_cfg.val_interval={max_iters}', 'train_cfg.val_interval=2')
+                for o in cfg_options(data_root, max_iters, 2)]
+        return ['tools/train.py', CONFIG, '--work-dir', work, '--cfg-options', *opts,
+                'randomness.seed=3', 'randomness.deterministic=True']
+
+    # one thread each: two runs at a time on a small machine, and the same kernels every run
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    end, full, killed = 8, str(tmp_path / 'full'), str(tmp_path / 'killed')
+    # the uninterrupted run goes on beside the one that gets killed
+    with open(tmp_path / 'full.log', 'w') as full_log:
+        reference = subprocess.Popen([sys.executable, *train_args(full, end)], cwd=REPO,
+                                     stdout=full_log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, *train_args(killed, 40)], cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 300
+        while not osp.isfile(osp.join(killed, 'iter_4.pth')) and time.time() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert reference.wait(timeout=600) == 0, open(tmp_path / 'full.log').read()[-3000:]
+    assert osp.isfile(osp.join(killed, 'iter_4.pth')), 'no checkpoint before the kill'
+    last = int(open(osp.join(killed, 'last_checkpoint')).read().strip().split('iter_')[-1][:-4])
+    assert last < end, 'the killed run got past the end before the kill'
+
+    res = run(train_args(killed, end) + ['--resume'], timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     log = res.stdout + res.stderr
     assert 'resumed' in log.lower() and f'iter_{last}.pth' in log
-    final = torch.load(osp.join(work, f'iter_{last + 2}.pth'), map_location='cpu',
-                       weights_only=True)
-    assert final['meta']['iter'] == last + 2
+
+    ckpts = [torch.load(osp.join(work, f'iter_{end}.pth'), map_location='cpu',
+                        weights_only=True) for work in (full, killed)]
+    assert ckpts[1]['meta']['iter'] == end
+    for key, value in ckpts[0]['state_dict'].items():
+        assert torch.equal(value, ckpts[1]['state_dict'][key]), key
+    states = [ckpt['optimizer']['state'] for ckpt in ckpts]
+    assert states[0].keys() == states[1].keys()
+    for param, state in states[0].items():
+        for name, value in state.items():
+            assert torch.equal(torch.as_tensor(value), torch.as_tensor(states[1][param][name]))
+    assert val_metrics_at(full, end) == val_metrics_at(killed, end)
 
 
 def test_dist_train_two_processes(data_root, tmp_path):
@@ -111,6 +144,9 @@ def test_dist_train_two_processes(data_root, tmp_path):
     log = res.stdout + res.stderr
     # MMEngine reports the world size as "GPU number", whatever the device
     assert 'Distributed training: True' in log and 'GPU number: 2' in log
+    # complete (CRC-checked), finite, and holding the generators for an exact resume
+    ckpt = load_from_checked_local(osp.join(work, 'iter_2.pth'), map_location='cpu')
+    assert ckpt['meta']['iter'] == 2 and 'rng_state' in ckpt
 
 
 def test_semantic_config_trains_and_evaluates(tmp_path):

@@ -53,7 +53,9 @@ class ClipResize(BaseTransform):
 class ClipRandomFlip(BaseTransform):
     """Flip a whole clip horizontally with probability ``prob``.
 
-    Note for stereo audio: a flip swaps left and right; the mono front-ends are unaffected.
+    A flip mirrors the scene, so it also swaps the left and right channels (axis 1) of
+    already loaded stereo audio (``audio_stereo``, set by :class:`LoadVPOAudio`); mono audio
+    is unaffected.
 
     Args:
         prob (float): Flip probability. Defaults to 0.5.
@@ -69,6 +71,8 @@ class ClipRandomFlip(BaseTransform):
             if 'gt_seg_maps' in results:
                 results['gt_seg_maps'] = [np.ascontiguousarray(seg[:, ::-1])
                                           for seg in results['gt_seg_maps']]
+            if results.get('audio_stereo') and 'audio' in results:
+                results['audio'] = np.ascontiguousarray(results['audio'][:, ::-1])
         results['flip'] = flip
         results['flip_direction'] = 'horizontal' if flip else None
         return results

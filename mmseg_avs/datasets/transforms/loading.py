@@ -1,6 +1,6 @@
 """Load the frames and masks of one clip."""
 import os.path as osp
-from typing import Optional
+from typing import Dict, Optional
 
 import mmcv
 import numpy as np
@@ -57,7 +57,7 @@ class LoadAVSClipAnnotations(BaseTransform):
 
     Required keys: ``seg_map_paths`` (``None`` where a frame has no ground truth),
     ``mask_format`` (``'binary'``, ``'palette'`` or ``'index'``), ``ori_shape``;
-    ``num_classes`` for palette and index masks.
+    ``num_classes`` for palette and index masks; optional ``label_map`` for index masks.
     Added keys: ``gt_seg_maps`` (list of T uint8 ``[H, W]`` maps, ``ignore_index`` where a
     frame has no ground truth), ``has_gt`` (list of T bools).
 
@@ -66,7 +66,10 @@ class LoadAVSClipAnnotations(BaseTransform):
     - palette: RGB colours of the VOC-style palette, class = palette position; a colour that
       is not in the palette is an error (the official loader silently maps it to 0);
     - index: the pixel value is the class; values >= num_classes other than ``ignore_index``
-      are an error.
+      are an error. With ``label_map`` (stored value -> class, as MMSeg's ``LoadAnnotations``
+      uses it, e.g. VPO's COCO category ids), every value is looked up at once, so a class
+      index that equals another stored value is not remapped twice; values missing from the
+      map other than ``ignore_index`` are an error.
 
     Args:
         ignore_index (int): Label of pixels without ground truth. Defaults to 255.
@@ -84,7 +87,8 @@ class LoadAVSClipAnnotations(BaseTransform):
                 maps.append(np.full(shape, self.ignore_index, np.uint8))
                 has_gt.append(False)
                 continue
-            seg = self._read_mask(path, fmt, results.get('num_classes'))
+            seg = self._read_mask(path, fmt, results.get('num_classes'),
+                                  results.get('label_map'))
             if seg.shape != shape:
                 raise ValueError(f'mask {path} has size {seg.shape} but its frame has {shape}')
             maps.append(seg)
@@ -93,7 +97,8 @@ class LoadAVSClipAnnotations(BaseTransform):
         results['has_gt'] = has_gt
         return results
 
-    def _read_mask(self, path: str, fmt: str, num_classes: Optional[int]) -> np.ndarray:
+    def _read_mask(self, path: str, fmt: str, num_classes: Optional[int],
+                   label_map: Optional[Dict[int, int]] = None) -> np.ndarray:
         if fmt == 'binary':
             raw = _read_image(path, 'unchanged')
             if raw.ndim == 3:  # an RGB(A) mask: sounding wherever any colour channel is set
@@ -113,12 +118,25 @@ class LoadAVSClipAnnotations(BaseTransform):
             seg = _read_image(path, 'unchanged')
             if seg.ndim != 2:
                 raise ValueError(f'index mask {path} must be single-channel, got {seg.shape}')
+            if label_map is not None:
+                seg = self._map_labels(seg, label_map, path)
             bad = (seg >= num_classes) & (seg != self.ignore_index)
             if bad.any():
                 raise ValueError(f'index mask {path}: values {np.unique(seg[bad])[:5].tolist()} '
                                  f'are not classes 0..{num_classes - 1}')
             return seg.astype(np.uint8)
         raise ValueError(f'unknown mask_format {fmt!r}')
+
+    def _map_labels(self, seg: np.ndarray, label_map: Dict[int, int], path: str) -> np.ndarray:
+        known = np.isin(seg, list(label_map)) | (seg == self.ignore_index)
+        if not known.all():
+            raise ValueError(f'index mask {path}: values {np.unique(seg[~known])[:5].tolist()} '
+                             f'are not in the label map {sorted(label_map)}')
+        # read from ``seg``, write to ``out``: no value is remapped twice
+        out = np.full(seg.shape, self.ignore_index, np.uint8)
+        for stored, label in label_map.items():
+            out[seg == stored] = label
+        return out
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(ignore_index={self.ignore_index})'

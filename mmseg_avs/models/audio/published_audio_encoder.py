@@ -1,11 +1,10 @@
 """Base of the audio encoders that load a published checkpoint as is (VGGish, HTS-AT)."""
-import os.path as osp
-import pickle
 from typing import Dict, Optional, Tuple
 
-import torch
 from mmengine.model import BaseModule
 from torch import Tensor
+
+from ...utils.pretrained import check_state_dict, read_state_dict
 
 
 class PublishedAudioEncoder(BaseModule):
@@ -70,11 +69,8 @@ class PublishedAudioEncoder(BaseModule):
             self.load_published(self.pretrained)
 
     def load_published(self, path: str) -> None:
-        """Load the published checkpoint at ``path`` strictly.
-
-        Accepts a plain state dict or a dict holding one under ``'state_dict'`` (PyTorch
-        Lightning, MMEngine); ``CHECKPOINT_PREFIX`` is stripped where present. The file is
-        read with ``torch.load(weights_only=True)``, which runs no code from it.
+        """Load the published checkpoint at ``path`` strictly (see
+        :func:`~mmseg_avs.utils.read_state_dict`; ``CHECKPOINT_PREFIX`` is stripped).
 
         Raises:
             FileNotFoundError: If ``path`` does not exist.
@@ -83,50 +79,12 @@ class PublishedAudioEncoder(BaseModule):
         """
         where = (f'{type(self).__name__} expects the published {self.CHECKPOINT_NAME} '
                  f'({self.CHECKPOINT_SOURCE})')
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'pretrained checkpoint not found: {path}. {where}.')
-        try:
-            ckpt = torch.load(path, map_location='cpu', weights_only=True)
-        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as e:
-            raise ValueError(
-                f'cannot read pretrained checkpoint {path} with torch.load(weights_only=True): '
-                f'{e}. {where}. If the file holds other pickled objects and you trust it, '
-                "save its state dict alone (torch.save(ckpt['state_dict'], new_path)) and "
-                'load that.') from e
-        state = self._extract_state_dict(ckpt, path, where)
+        state = read_state_dict(path, where, self.CHECKPOINT_PREFIX)
         self._check_state_dict(state, path, where)
         self.load_state_dict(state, strict=False)  # complete: checked above
-
-    def _extract_state_dict(self, ckpt, path: str, where: str) -> Dict[str, Tensor]:
-        """The tensors of a checkpoint, with ``CHECKPOINT_PREFIX`` stripped."""
-        if isinstance(ckpt, dict) and isinstance(ckpt.get('state_dict'), dict):
-            ckpt = ckpt['state_dict']
-        if not isinstance(ckpt, dict) or not all(
-                isinstance(v, Tensor) for v in ckpt.values()):
-            raise ValueError(f'pretrained checkpoint {path} holds no state dict '
-                             f'(a dict of tensors). {where}.')
-        prefix = self.CHECKPOINT_PREFIX
-        return {(k[len(prefix):] if prefix and k.startswith(prefix) else k): v
-                for k, v in ckpt.items()}
 
     def _check_state_dict(self, state: Dict[str, Tensor], path: str, where: str) -> None:
         """Raise unless ``state`` has exactly the published keys and shapes."""
         expected = {k: v.shape for k, v in self.state_dict().items()
                     if not k.startswith(self.ADDED_PREFIXES)}
-        missing = sorted(set(expected) - set(state))
-        unexpected = sorted(set(state) - set(expected))
-        mismatched = [f'{k}: file {list(state[k].shape)}, model {list(expected[k])}'
-                      for k in expected if k in state and state[k].shape != expected[k]]
-        problems = [f'{label} ({len(items)}): {_shorten(items)}'
-                    for label, items in (('missing keys', missing),
-                                         ('unexpected keys', unexpected),
-                                         ('shape mismatches', mismatched)) if items]
-        if problems:
-            raise ValueError(f'pretrained checkpoint {path} does not match '
-                             f'{type(self).__name__}: ' + '; '.join(problems) + f'. {where}.')
-
-
-def _shorten(items: list, limit: int = 8) -> str:
-    """The first ``limit`` items, then how many more."""
-    text = ', '.join(items[:limit])
-    return text + (f', ... ({len(items) - limit} more)' if len(items) > limit else '')
+        check_state_dict(state, expected, path, type(self).__name__, where)

@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ...utils.pretrained import check_state_dict, read_state_dict
 from .stagewise import build_stage_runner
 
 
@@ -75,6 +76,31 @@ class AudioVisualBackbone(BaseModule):
                     cfg[key] = cfg[key][position]
             cfg.update(channels=channels[stage], audio_channels=audio_channels)
             self.fusions[str(stage)] = MODELS.build(cfg)
+
+    def init_weights(self) -> None:
+        """Check a ``Pretrained`` visual weight file strictly, then initialise.
+
+        MMEngine's ``Pretrained`` initialisation (and MMSeg's Swin) load non-strictly and
+        only warn about missing or unexpected keys, which would train from a random backbone
+        after a wrong or unconverted file; here that is an error naming the file.
+        """
+        init_cfg = self.visual.init_cfg
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+            path, owner = init_cfg['checkpoint'], type(self.visual).__name__
+            where = (f'{owner} expects ImageNet weights converted to its key names; see '
+                     'README "Pretrained weights" and tools/model_converters/')
+            state = read_state_dict(path, where)
+            prefix = init_cfg.get('prefix')
+            if prefix:  # MMEngine's meaning: take the keys under the prefix, strip it
+                state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+            expected = {k: v.shape for k, v in self.visual.state_dict().items()}
+            # Swin rebuilds its index buffers and resizes its position tables; torchvision's
+            # ResNet files carry the ImageNet classifier
+            check_state_dict(state, expected, path, owner, where,
+                             missing_ok=('relative_position_index', ),
+                             unexpected_ok=('fc.', ),
+                             shape_ok=('relative_position_bias_table', 'absolute_pos_embed'))
+        super().init_weights()
 
     @property
     def channels(self) -> List[int]:

@@ -1,0 +1,165 @@
+"""Models of configs/ravs/ built without weight files (one per backbone family, at reduced
+depth where the full depth only costs time), tools/analysis/count_params.py, and how the
+configs' pretrained weight files load."""
+import copy
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmseg.registry import MODELS
+
+from tests.test_tools.test_model_converters import mit2mmseg, official_shapes, random_state
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+RAVS = osp.join(REPO, 'configs', 'ravs')
+
+_spec = importlib.util.spec_from_file_location(
+    'count_params', osp.join(REPO, 'tools', 'analysis', 'count_params.py'))
+count_params = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(count_params)
+
+
+def model_cfg(name: str, **visual):
+    """The config's model with pretrained files switched off and ``visual`` overrides."""
+    cfg = copy.deepcopy(Config.fromfile(osp.join(RAVS, name)).model)
+    count_params.disable_pretrained(cfg)
+    cfg.backbone.visual.update(visual)
+    return cfg
+
+
+def assert_ama_stages(model, heads):
+    assert sorted(model.backbone.fusions) == ['0', '1', '2']
+    for stage, (groups, num_heads) in enumerate(zip((14, 7, 5), heads)):
+        block = model.backbone.fusions[str(stage)]
+        assert type(block).__name__ == 'SoundGuidedSemanticMerging'
+        assert (block.num_groups, block.cross_attn.num_heads) == (groups, num_heads)
+
+
+def test_mit_b5_htsat_ravs_on_avss():
+    """MiT family (MiT-B5 and PVT-v2-B5 share the module), HTS-AT, 71 classes."""
+    model = MODELS.build(model_cfg('ravs_mitb5-htsat_avss.py', num_layers=[1, 1, 1, 1]))
+    assert model.backbone.channels == [64, 128, 320, 512] == model.decode_head.in_channels
+    assert_ama_stages(model, heads=(1, 2, 5))
+    assert type(model.decode_head).__name__ == 'UncertaintyHead'
+    assert model.decode_head.num_classes == 71 and model.decode_head.fusion == 'attenuate'
+    assert type(model.contrastive_loss).__name__ == 'AudioGuidedContrastiveLoss'
+    assert type(model.audio_encoder).__name__ == 'HTSAT' and model.freeze_audio_encoder
+    assert not any(p.requires_grad for p in model.audio_encoder.parameters())
+    assert model.backbone.fusions['0'].cross_attn.audio_proj.in_features == 768
+
+
+def test_vpo_audio_encoders_take_three_seconds_of_audio():
+    """VPO pairs one image with 3 s: VGGish gets three examples joined in time, HTS-AT 301
+    log-mel frames; both give one token set and one embedding per image."""
+    vggish = MODELS.build(model_cfg('ravs_mitb5_vpo-ms.py').audio_encoder).eval()
+    tokens, embedding = vggish(torch.randn(2, 1, 288, 64))
+    assert tokens.shape == (2, 72, 128) and embedding.shape == (2, 128)
+    htsat = MODELS.build(model_cfg('ravs_mitb5-htsat_vpo-msmi.py').audio_encoder).eval()
+    tokens, embedding = htsat(torch.randn(1, 1, 301, 64))
+    assert tokens.shape == (1, 64, 768) and embedding.shape == (1, 768)
+
+
+def test_swin_b_ravs():
+    model = MODELS.build(model_cfg('ravs_swinb_ms3.py', depths=[2, 2, 2, 2]))
+    assert type(model.backbone.visual).__name__ == 'SwinTransformer'
+    assert model.backbone.channels == [128, 256, 512, 1024] == model.decode_head.in_channels
+    assert_ama_stages(model, heads=(2, 4, 8))  # 64 channels per head, as with MiT
+
+
+def test_table3_baseline_and_gtf():
+    model = MODELS.build(model_cfg('ablations/gtf_mitb5-htsat_ms3.py', num_layers=[1, 1, 1, 1]))
+    assert model.backbone.gt_token_filter and model.contrastive_loss is None
+    assert sorted(model.backbone.fusions) == ['0', '1', '2', '3']
+    assert {type(m).__name__ for m in model.backbone.fusions.values()} == {
+        'AudioVisualCrossAttention'}
+    assert type(model.decode_head).__name__ == 'SegformerHead'
+
+
+def test_resnet50_ravs_and_its_parameter_table():
+    """Full ResNet-50 + VGGish; count_params' table of it."""
+    model = count_params.build_model(osp.join(RAVS, 'ravs_r50_ms3.py'))
+    assert type(model.backbone.visual).__name__ == 'ResNet'
+    assert model.backbone.channels == [256, 512, 1024, 2048] == model.decode_head.in_channels
+    assert_ama_stages(model, heads=(4, 8, 16))
+    counts = count_params.count_parts(model)
+    parts = list(count_params.PARTS) + [count_params.OTHER]
+    assert sum(counts[p][0] for p in parts) == counts['total'][0]
+    assert counts['visual backbone'] == (23_508_032, 0)  # torchvision ResNet-50 without fc
+    # VGGish's published weights are frozen; its token projection (512 -> 128) trains
+    assert counts['audio encoder'][0] - counts['audio encoder'][1] == 512 * 128 + 128
+    table = count_params.markdown_table([('ravs_r50_ms3', counts)]).splitlines()
+    assert table[0] == ('| config | visual backbone | audio encoder | fusion / AMA | '
+                        'decode head | other | total | trainable | frozen |')
+    assert table[2].startswith('| ravs_r50_ms3 | 23.51M | 72.21M (72.14M frozen) | ')
+
+
+def test_count_params_cli_prints_one_row_per_config(capsys):
+    tiny = osp.join(REPO, 'configs', 'synthetic')
+    table = count_params.main([osp.join(tiny, 'baseline_mit-tiny_synthetic-ms3.py'),
+                               osp.join(tiny, 'ravs_mit-tiny_synthetic-ms3.py')])
+    assert capsys.readouterr().out.strip() == table
+    rows = table.splitlines()[2:]
+    assert [r.split(' | ')[0] for r in rows] == ['| baseline_mit-tiny_synthetic-ms3',
+                                                 '| ravs_mit-tiny_synthetic-ms3']
+
+
+# -- pretrained weight files ---------------------------------------------------------------
+
+def _official_b5_width_file(path, depths=(1, 1, 1, 1)):
+    """An official-format (SegFormer / PVT-v2 naming) checkpoint with B5's widths."""
+    official = random_state(official_shapes(64, depths))
+    torch.save(official, path)
+    return official
+
+
+def _small_pretrained_model(name, checkpoint):
+    """The config's model at depth 1 per stage, with a small audio encoder (the visual
+    weights are under test) and the visual weights read from ``checkpoint``."""
+    cfg = model_cfg(name, num_layers=[1, 1, 1, 1])
+    cfg.backbone.visual.init_cfg = dict(type='Pretrained', checkpoint=str(checkpoint))
+    cfg.audio_encoder = dict(type='TinyAudioEncoder', channels=(16, 32, 64, 128))
+    return MODELS.build(cfg)
+
+
+def test_converted_weights_reach_the_visual_backbone_through_the_config(tmp_path):
+    """PVT-v2 naming -> pvtv2_to_mmseg_avs / mit2mmseg_avs -> the config's Pretrained init."""
+    official = _official_b5_width_file(tmp_path / 'pvt_v2_b5.pth')
+    converted = mit2mmseg.convert(official)
+    torch.save(dict(state_dict=converted), tmp_path / 'pvt_v2_b5_mmseg.pth')
+    model = _small_pretrained_model('ravs_pvtv2b5_ms3.py', tmp_path / 'pvt_v2_b5_mmseg.pth')
+    model.backbone.init_weights()
+    loaded = model.backbone.visual.state_dict()
+    assert loaded.keys() == converted.keys()
+    assert all(torch.equal(loaded[k], v) for k, v in converted.items())
+
+
+def test_training_from_scratch_is_an_explicit_override():
+    cfg = Config.fromfile(osp.join(RAVS, 'ravs_mitb5_ms3.py'))
+    cfg.merge_from_dict({'model.backbone.visual.init_cfg': None,
+                         'model.audio_encoder.pretrained': None,
+                         'model.backbone.visual.num_layers': [1, 1, 1, 1]})
+    model = MODELS.build(cfg.model)
+    model.backbone.init_weights()  # no weight file needed, none read
+    assert model.audio_encoder.pretrained is None
+
+
+def test_missing_weight_file_is_an_error_saying_where_it_comes_from(tmp_path):
+    missing = tmp_path / 'mit_b5_mmseg.pth'
+    model = _small_pretrained_model('ravs_mitb5_ms3.py', missing)
+    with pytest.raises((FileNotFoundError, ValueError, RuntimeError)) as info:
+        model.init_weights()
+    message = str(info.value)
+    assert str(missing) in message
+    assert 'tools/model_converters' in message or 'Pretrained weights' in message
+
+
+def test_unconverted_weight_file_is_an_error_naming_it(tmp_path):
+    """The official mit_b5.pth given directly, without the converter: no key matches."""
+    unconverted = tmp_path / 'mit_b5.pth'
+    _official_b5_width_file(unconverted)
+    model = _small_pretrained_model('ravs_mitb5_ms3.py', unconverted)
+    with pytest.raises((ValueError, RuntimeError)) as info:
+        model.init_weights()
+    assert str(unconverted) in str(info.value)

@@ -1,0 +1,292 @@
+"""Train and evaluate the ablations of the paper on the synthetic data set, several seeds each.
+
+    python tools/analysis/run_synthetic_benchmark.py --mode full --out-dir DIR [--jobs N]
+        [--seeds 0 1 2] [--studies ladder ue groups] [--models NAME ...] [--readme README.md]
+    python tools/analysis/run_synthetic_benchmark.py --mode quick --out-dir DIR   # CI-sized
+    python tools/analysis/run_synthetic_benchmark.py --mode cpu --out-dir DIR     # 1 seed, 64²
+
+Studies: ``ladder`` (paper Table 3: Baseline, +GTF, +SGSM, +SGSM+CST, +AMA+UE = RAVS) on the
+binary (MS3 layout) and semantic (AVSS layout) sets; ``ue`` (UE head without AMA, fusion
+'attenuate' and 'paper', next to the Baseline); ``groups`` (paper Table 4: RAVS with groups
+[28,14,5], [14,7,5], [10,7,5], [5,5,5], binary set). Every trained model is tested on the test
+split (dataset protocol) and, for the binary set, again with its audio replaced
+(``tools/test.py --audio-perturb silence|noise|shuffle``).
+
+Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once; on a
+GPU machine they share the GPU) and leaves ``runs/<dataset>/<name>/seed<k>/metrics*.json``;
+runs already finished are not repeated, so a killed benchmark resumes. The report is
+``results.json`` (every run, plus mean and sample standard deviation over seeds),
+``results.md`` (the tables) and ``results.png`` (J&F per case tag); ``--readme`` replaces the
+block between ``<!-- synthetic-benchmark:start -->`` and ``<!-- synthetic-benchmark:end -->``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Dict, List, NamedTuple, Sequence
+
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs  # noqa: E402
+
+TAGS = ('same_class_pair', 'state_transition', 'silent', 'offscreen')
+PERTURBATIONS = ('silence', 'noise', 'shuffle')
+README_START, README_END = '<!-- synthetic-benchmark:start -->', '<!-- synthetic-benchmark:end -->'
+MODES = {
+    # image side, clips per split (train, val, test), training iterations, seeds
+    'quick': dict(image_size=32, num_clips=dict(train=4, val=2, test=4), iters=4, seeds=[0]),
+    'full': dict(image_size=96, num_clips=None, iters=800, seeds=[0, 1, 2]),
+    # what a 2-core CPU does in about an hour: one seed, smaller frames, half the schedule
+    'cpu': dict(image_size=64, num_clips=None, iters=400, seeds=[0]),
+}
+
+
+class Experiment(NamedTuple):
+    study: str
+    dataset: str            # 'ms3' (binary) or 'avss' (semantic)
+    name: str
+    config: str             # under configs/synthetic/, '{}' is the dataset
+    options: Sequence[str] = ()
+
+
+def experiments(studies: Sequence[str]) -> List[Experiment]:
+    runs = []
+    for dataset in ('ms3', 'avss'):
+        if 'ladder' in studies or 'ue' in studies:
+            runs.append(Experiment('ladder', dataset, 'Baseline', 'baseline_mit-tiny_{}.py'))
+        if 'ladder' in studies:
+            runs += [
+                Experiment('ladder', dataset, '+GTF', 'baseline_mit-tiny_{}.py',
+                           ['model.backbone.gt_token_filter=True']),
+                Experiment('ladder', dataset, '+SGSM', 'sgsm_mit-tiny_{}.py'),
+                Experiment('ladder', dataset, '+SGSM+CST', 'sgsm-cst_mit-tiny_{}.py'),
+            ]
+        if studies:
+            runs.append(Experiment('ladder', dataset, '+AMA+UE (RAVS)', 'ravs_mit-tiny_{}.py'))
+        if 'ue' in studies:
+            runs += [Experiment('ue', dataset, 'UE attenuate', 'ue_mit-tiny_{}.py'),
+                     Experiment('ue', dataset, 'UE paper', 'ue-paper_mit-tiny_{}.py')]
+    if 'groups' in studies:
+        runs += [Experiment('groups', 'ms3', f'RAVS groups {g}', 'ravs_mit-tiny_{}.py',
+                            [f'model.backbone.fusion.num_groups={g}'])
+                 for g in ('[28,14,5]', '[10,7,5]', '[5,5,5]')]
+    return runs
+
+
+def data_options(data_root: str, image_size: int, iters: int) -> List[str]:
+    opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
+            f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=50']
+    for split in ('train', 'val', 'test'):
+        opts.append(f'{split}_dataloader.dataset.data_root={data_root}')
+    if image_size != 96:
+        opts += [f"train_dataloader.dataset.pipeline.3.scale='({image_size},{image_size})'",
+                 f"val_dataloader.dataset.pipeline.1.scale='({image_size},{image_size})'",
+                 f"test_dataloader.dataset.pipeline.1.scale='({image_size},{image_size})'"]
+    if iters < 100:   # the schedule's warm-up would outlast the run
+        opts.append('param_scheduler=None')
+    return opts
+
+
+def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace, setting: dict) -> dict:
+    """Train one model and test it (and its perturbed-audio variants); cached on disk."""
+    work = osp.join(args.out_dir, 'runs', exp.dataset, exp.name.replace(' ', '_'), f'seed{seed}')
+    done = osp.join(work, 'metrics.json')
+    tests = {'clean': done}
+    if exp.dataset == 'ms3':
+        tests.update({p: osp.join(work, f'metrics_{p}.json') for p in PERTURBATIONS})
+    if not all(osp.isfile(p) for p in tests.values()):
+        config = osp.join(REPO, 'configs', 'synthetic',
+                          exp.config.format('synthetic-' + exp.dataset))
+        opts = data_options(osp.join(args.out_dir, 'data', exp.dataset), setting['image_size'],
+                            setting['iters']) + [f'randomness.seed={seed}', *exp.options]
+        start = time.time()
+        _call(['tools/train.py', config, '--work-dir', work, '--cfg-options', *opts], work)
+        train_s = time.time() - start
+        ckpt = osp.join(work, f"iter_{setting['iters']}.pth")
+        for perturb, out in tests.items():
+            extra = [] if perturb == 'clean' else ['--audio-perturb', perturb]
+            _call(['tools/test.py', config, ckpt, '--work-dir', work, '--out', out, *extra,
+                   '--cfg-options', *opts], work)
+        with open(osp.join(work, 'train_seconds.json'), 'w') as f:
+            json.dump(dict(train_seconds=train_s), f)
+    result = dict(exp._asdict(), seed=seed)
+    for perturb, path in tests.items():
+        with open(path) as f:
+            result['metrics' if perturb == 'clean' else f'metrics_{perturb}'] = json.load(f)
+    print(f'done: {exp.dataset} {exp.name} seed {seed}: '
+          f"J&F {result['metrics']['J&F']:.1f}", flush=True)
+    return result
+
+
+def _call(argv: List[str], work: str) -> None:
+    os.makedirs(work, exist_ok=True)
+    with open(osp.join(work, 'log.txt'), 'a') as log:
+        res = subprocess.run([sys.executable, *argv], cwd=REPO, stdout=log,
+                             stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+    if res.returncode:
+        raise RuntimeError(f'{argv[0]} failed (exit {res.returncode}); see '
+                           f"{osp.join(work, 'log.txt')}")
+
+
+def summarise(results: List[dict]) -> Dict[str, dict]:
+    """Mean and sample standard deviation over seeds of every metric, per experiment."""
+    grouped = defaultdict(list)
+    for r in results:
+        grouped[(r['dataset'], r['study'], r['name'])].append(r)
+    summary = {}
+    for (dataset, study, name), runs in grouped.items():
+        keys = {k for r in runs for group in r if group.startswith('metrics')
+                for k in (f'{group}/{m}' for m in r[group])}
+        stats = {}
+        for key in sorted(keys):
+            group, metric = key.split('/', 1)
+            values = np.array([r[group][metric] for r in runs if metric in r.get(group, {})],
+                              dtype=float)
+            finite = values[~np.isnan(values)]  # e.g. FPR of a tag without empty-truth frames
+            stats[key] = dict(mean=float(finite.mean()) if finite.size else float('nan'),
+                              std=float(np.std(finite, ddof=1)) if finite.size > 1 else 0.0,
+                              n=int(finite.size))
+        summary[f'{dataset}|{study}|{name}'] = dict(
+            dataset=dataset, study=study, name=name, seeds=[r['seed'] for r in runs],
+            stats=stats)
+    return summary
+
+
+def _cell(entry: dict, key: str) -> str:
+    stat = entry['stats'].get(key)
+    if stat is None or np.isnan(stat['mean']):
+        return '–'
+    return f"{stat['mean']:.1f} ± {stat['std']:.1f}" if stat['n'] > 1 else f"{stat['mean']:.1f}"
+
+
+def markdown_tables(summary: Dict[str, dict]) -> str:
+    entries = list(summary.values())
+    lines = []
+    for dataset, title in (('ms3', 'binary (MS3 layout)'), ('avss', 'semantic (AVSS layout)')):
+        rows = [e for e in entries if e['dataset'] == dataset]
+        if not rows:
+            continue
+        lines += [f'**Synthetic {title}**, test split, dataset protocol, mean ± std over seeds '
+                  f"(seeds: {', '.join(map(str, rows[0]['seeds']))}).", '',
+                  '| study | model | J | F | J&F | ' + ' | '.join(f'J&F@{t}' for t in TAGS)
+                  + ' | FPR@silent | FPR@offscreen |',
+                  '|' + ' --- |' * (7 + len(TAGS))]
+        for e in rows:
+            cells = [_cell(e, f'metrics/{k}') for k in ('J', 'F', 'J&F')]
+            cells += [_cell(e, f'metrics/J&F@{t}') for t in TAGS]
+            cells += [_cell(e, 'metrics/FPR@silent'), _cell(e, 'metrics/FPR@offscreen')]
+            lines.append(f"| {e['study']} | {e['name']} | " + ' | '.join(cells) + ' |')
+        lines.append('')
+        robust = [e for e in rows if any(k.startswith('metrics_') for k in e['stats'])]
+        if robust:
+            lines += ['**Misleading audio** (binary set): share of frames with a non-empty '
+                      'prediction among frames with nothing audible on screen (FPR_empty, %), '
+                      'and J&F, with the audio of every test clip replaced.', '',
+                      '| model | FPR clean | ' + ' | '.join(f'FPR {p}' for p in PERTURBATIONS)
+                      + ' | J&F clean | ' + ' | '.join(f'J&F {p}' for p in PERTURBATIONS) + ' |',
+                      '|' + ' --- |' * (3 + 2 * len(PERTURBATIONS))]
+            for e in robust:
+                cells = [_cell(e, 'metrics/FPR_empty')]
+                cells += [_cell(e, f'metrics_{p}/FPR_empty') for p in PERTURBATIONS]
+                cells += [_cell(e, 'metrics/J&F')]
+                cells += [_cell(e, f'metrics_{p}/J&F') for p in PERTURBATIONS]
+                lines.append(f"| {e['name']} | " + ' | '.join(cells) + ' |')
+            lines.append('')
+    return '\n'.join(lines)
+
+
+def plot(summary: Dict[str, dict], path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    datasets = [d for d in ('ms3', 'avss') if any(e['dataset'] == d for e in summary.values())]
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(11, 3.6 * len(datasets)), squeeze=False)
+    keys = ['J&F'] + [f'J&F@{t}' for t in TAGS]
+    for ax, dataset in zip(axes[:, 0], datasets):
+        rows = [e for e in summary.values() if e['dataset'] == dataset]
+        width = 0.8 / len(rows)
+        for i, e in enumerate(rows):
+            stats = [e['stats'].get(f'metrics/{k}', dict(mean=np.nan, std=0)) for k in keys]
+            ax.bar(np.arange(len(keys)) + i * width, [s['mean'] for s in stats], width,
+                   yerr=[s['std'] for s in stats], label=e['name'], capsize=2)
+        ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, ['overall'] + list(TAGS))
+        ax.set_ylabel('J&F (%)')
+        ax.set_title(f'synthetic {dataset}: test split, mean ± std over seeds')
+        ax.legend(fontsize=7, ncol=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def update_readme(readme: str, table: str, command: str) -> None:
+    with open(readme) as f:
+        text = f.read()
+    if README_START not in text or README_END not in text:
+        raise ValueError(f'{readme} has no {README_START} ... {README_END} block')
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    block = f'{README_START}\n_Made by `{command}`._\n\n{table}\n{README_END}'
+    with open(readme, 'w') as f:
+        f.write(head + block + tail)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--mode', choices=sorted(MODES), default='full')
+    parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--studies', nargs='+', default=['ladder', 'ue', 'groups'],
+                        choices=['ladder', 'ue', 'groups'])
+    parser.add_argument('--datasets', nargs='+', default=['ms3', 'avss'], choices=['ms3', 'avss'])
+    parser.add_argument('--models', nargs='+', help='only the models of these names')
+    parser.add_argument('--seeds', nargs='+', type=int, help="default: the mode's")
+    parser.add_argument('--preset', default='hard', choices=['easy', 'hard'],
+                        help='synthetic data preset (default: hard, the one with hard cases)')
+    parser.add_argument('--iters', type=int, help="training iterations (default: the mode's)")
+    parser.add_argument('--jobs', type=int, default=1, help='runs at once')
+    parser.add_argument('--readme', help='write the tables into this README')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> Dict[str, dict]:
+    args = parse_args(argv)
+    setting = dict(MODES[args.mode])
+    if args.iters:
+        setting['iters'] = args.iters
+    seeds = args.seeds or setting['seeds']
+    for dataset in args.datasets:
+        root = osp.join(args.out_dir, 'data', dataset)
+        if not osp.isdir(root):
+            generate_synthetic_avs(root, layout=dataset, preset=args.preset, seed=0,
+                                   image_size=setting['image_size'],
+                                   num_clips=setting['num_clips'])
+    # seed-major order: if the benchmark is stopped early, every model has the same seeds done
+    todo = [(e, s) for s in seeds for e in experiments(args.studies)
+            if e.dataset in args.datasets and (not args.models or e.name in args.models)]
+    print(f'{len(todo)} runs, {args.jobs} at a time', flush=True)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(lambda job: run_experiment(*job, args, setting), todo))
+    summary = summarise(results)
+    table = markdown_tables(summary)
+    with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
+        json.dump(dict(mode=args.mode, preset=args.preset, runs=results, summary=summary), f,
+                  indent=1)
+    with open(osp.join(args.out_dir, 'results.md'), 'w') as f:
+        f.write(table)
+    plot(summary, osp.join(args.out_dir, 'results.png'))
+    if args.readme:
+        update_readme(args.readme, table, 'python tools/analysis/run_synthetic_benchmark.py '
+                      + ' '.join(argv if argv is not None else sys.argv[1:]))
+    print(table)
+    return summary
+
+
+if __name__ == '__main__':
+    main()
