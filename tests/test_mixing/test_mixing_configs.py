@@ -104,3 +104,12 @@ def test_stock_uper_head_in_the_audio_visual_segmentor(ms3_root, tmp_path):
     runner, metrics = train_one_step(cfg)
     assert type(runner.model.decode_head).__name__ == 'UPerHead'
     assert 0 <= metrics['J&F'] <= 100
+
+
+def test_ama_around_an_mmpretrain_backbone(ms3_root, tmp_path, mmpretrain_models):
+    cfg = one_step_config('configs/mixing/convnext-ama_synthetic-ms3.py', tmp_path / 'work',
+                          ms3_root)
+    runner, metrics = train_one_step(cfg)
+    assert type(runner.model.backbone.visual).__name__ == 'ConvNeXt'
+    assert 'train/loss_cst' in runner.message_hub.log_scalars
+    assert 0 <= metrics['J&F'] <= 100

@@ -1,9 +1,4 @@
 """Stage-by-stage backbone adapters (MiT, ResNet, Swin, ConvNeXt) and AMA on each family."""
-import enum
-import importlib
-import sys
-import types
-
 import pytest
 import torch
 import torch.nn as nn
@@ -26,36 +21,6 @@ CONVNEXT = dict(type='mmpretrain.ConvNeXt', arch=dict(depths=[1, 2, 1, 1],
                                                       channels=[8, 16, 24, 32]),
                 out_indices=(0, 1, 2, 3), gap_before_final_norm=False, drop_path_rate=0.3)
 SGSM_CFG = 'configs/synthetic/sgsm-cst_mit-tiny_synthetic-ms3.py'
-
-
-@pytest.fixture(scope='module')
-def mmpretrain_models():
-    """Import ``mmpretrain.models`` (the ``mmpretrain.`` registry scope).
-
-    It imports torchvision for box and transform utilities that ConvNeXt never calls, and no
-    torchvision wheel on PyPI runs beside the CPU build of torch used here. Where torchvision
-    is missing, empty stand-ins of the modules mmpretrain imports are in ``sys.modules``
-    during that import only.
-    """
-    try:
-        import torchvision  # noqa: F401
-    except ImportError:
-        names = ('torchvision', 'torchvision.ops', 'torchvision.ops.boxes',
-                 'torchvision.transforms', 'torchvision.transforms.functional',
-                 'torchvision.transforms.transforms')
-        stubs = {name: types.ModuleType(name) for name in names}
-        stubs['torchvision.transforms.transforms'].InterpolationMode = enum.Enum(
-            'InterpolationMode', 'NEAREST BILINEAR BICUBIC BOX HAMMING LANCZOS')
-        for name, module in stubs.items():
-            parent, _, child = name.rpartition('.')
-            if parent:
-                setattr(stubs[parent], child, module)
-        with pytest.MonkeyPatch.context() as mp:
-            for name, module in stubs.items():
-                mp.setitem(sys.modules, name, module)
-            importlib.import_module('mmpretrain.models')
-    else:
-        importlib.import_module('mmpretrain.models')
 
 
 def _visual(name, request):

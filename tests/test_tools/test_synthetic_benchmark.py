@@ -31,7 +31,7 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
     assert entry['stats']['metrics/J&F'] == dict(mean=run['metrics']['J&F'], std=0.0, n=1)
     text = readme.read_text()
     assert text.startswith('intro\n') and text.endswith('outro\n') and 'old' not in text
-    assert '| ladder | +AMA+UE (RAVS) |' in text and 'FPR silence' in text
+    assert '| ladder | +AMA+UE (RAVS) | 0 |' in text and 'FPR silence' in text
     assert (out / 'results.png').stat().st_size > 0
     # a second call finds every run done: nothing is trained or tested again
     log = out / 'runs' / 'ms3' / '+AMA+UE_(RAVS)' / 'seed0' / 'log.txt'

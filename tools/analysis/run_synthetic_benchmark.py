@@ -28,7 +28,7 @@ import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, NamedTuple, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -95,14 +95,18 @@ def data_options(data_root: str, image_size: int, iters: int) -> List[str]:
     return opts
 
 
-def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace, setting: dict) -> dict:
-    """Train one model and test it (and its perturbed-audio variants); cached on disk."""
+def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
+                   setting: dict) -> Optional[dict]:
+    """Train one model and test it (and its perturbed-audio variants); cached on disk.
+    With ``--summarise-only``, None for a run that has not finished."""
     work = osp.join(args.out_dir, 'runs', exp.dataset, exp.name.replace(' ', '_'), f'seed{seed}')
     done = osp.join(work, 'metrics.json')
     tests = {'clean': done}
     if exp.dataset == 'ms3':
         tests.update({p: osp.join(work, f'metrics_{p}.json') for p in PERTURBATIONS})
     if not all(osp.isfile(p) for p in tests.values()):
+        if args.summarise_only:
+            return None
         config = osp.join(REPO, 'configs', 'synthetic',
                           exp.config.format('synthetic-' + exp.dataset))
         opts = data_options(osp.join(args.out_dir, 'data', exp.dataset), setting['image_size'],
@@ -174,16 +178,17 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
         rows = [e for e in entries if e['dataset'] == dataset]
         if not rows:
             continue
-        lines += [f'**Synthetic {title}**, test split, dataset protocol, mean ± std over seeds '
-                  f"(seeds: {', '.join(map(str, rows[0]['seeds']))}).", '',
-                  '| study | model | J | F | J&F | ' + ' | '.join(f'J&F@{t}' for t in TAGS)
-                  + ' | FPR@silent | FPR@offscreen |',
-                  '|' + ' --- |' * (7 + len(TAGS))]
+        lines += [f'**Synthetic {title}**, test split, dataset protocol, mean ± sample std '
+                  'over the seeds listed.', '',
+                  '| study | model | seeds | J | F | J&F | '
+                  + ' | '.join(f'J&F@{t}' for t in TAGS) + ' | FPR@silent | FPR@offscreen |',
+                  '|' + ' --- |' * (8 + len(TAGS))]
         for e in rows:
             cells = [_cell(e, f'metrics/{k}') for k in ('J', 'F', 'J&F')]
             cells += [_cell(e, f'metrics/J&F@{t}') for t in TAGS]
             cells += [_cell(e, 'metrics/FPR@silent'), _cell(e, 'metrics/FPR@offscreen')]
-            lines.append(f"| {e['study']} | {e['name']} | " + ' | '.join(cells) + ' |')
+            seeds = ','.join(map(str, sorted(e['seeds'])))
+            lines.append(f"| {e['study']} | {e['name']} | {seeds} | " + ' | '.join(cells) + ' |')
         lines.append('')
         robust = [e for e in rows if any(k.startswith('metrics_') for k in e['stats'])]
         if robust:
@@ -252,6 +257,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, help="training iterations (default: the mode's)")
     parser.add_argument('--jobs', type=int, default=1, help='runs at once')
     parser.add_argument('--readme', help='write the tables into this README')
+    parser.add_argument('--summarise-only', action='store_true',
+                        help='report the finished runs only; train nothing')
     return parser.parse_args(argv)
 
 
@@ -272,7 +279,8 @@ def main(argv=None) -> Dict[str, dict]:
             if e.dataset in args.datasets and (not args.models or e.name in args.models)]
     print(f'{len(todo)} runs, {args.jobs} at a time', flush=True)
     with ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(lambda job: run_experiment(*job, args, setting), todo))
+        results = [r for r in pool.map(lambda job: run_experiment(*job, args, setting), todo)
+                   if r is not None]
     summary = summarise(results)
     table = markdown_tables(summary)
     with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
