@@ -23,6 +23,7 @@ import torch
 from mmengine.runner import Runner
 from mmseg.registry import METRICS
 
+from mmseg_avs.apis import DEMO_WORK_DIR
 from mmseg_avs.datasets.case_tags import CASE_TAGS
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from mmseg_avs.utils import load_run_config
@@ -35,7 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--data-root', default='data/synthetic/ms3')
-    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--work-dir', default=DEMO_WORK_DIR)
     parser.add_argument('--num-pictures', type=int, default=6)
     return parser.parse_args(argv)
 
