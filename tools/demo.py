@@ -6,9 +6,9 @@
 Reads the frame near the end of each second and the sound track (resampled for the model's
 audio front-end), runs the model in clips of its T seconds, and writes to DIR:
 
-- ``masks/second_XXX.png``: the predicted classes at the video's resolution (an indexed PNG:
+- ``masks/second_NNN.png``: the predicted classes at the video's resolution (an indexed PNG:
   pixel value = class, coloured by the data set's palette);
-- ``uncertainty/second_XXX.png``: the UE head's uncertainty (0-255 for 0-1), if the model has it;
+- ``uncertainty/second_NNN.png``: the UE head's uncertainty (0-255 for 0-1), if the model has it;
 - ``overlay.mp4``: every frame with its second's mask painted on, and the original sound;
 - ``summary.json``: seconds, classes found, mask areas, timings.
 
