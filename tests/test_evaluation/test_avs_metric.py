@@ -216,6 +216,15 @@ def naive_avsbench(samples, beta2=0.3, cache=None):
     return 100 * np.mean(clip_j), 100 * np.mean(clip_f)
 
 
+def naive_pred_fg(sample, protocol):
+    """Whether a frame's prediction has a foreground pixel the protocol counts."""
+    if protocol == 'avsbench':
+        return bool((binary_scores(sample) > 0.5).any())
+    pred, gt = arrays(sample)
+    gt = np.zeros_like(gt) if sample.get('is_padded', False) else gt
+    return bool(np.any((pred > 0) & (gt != IGNORE)))
+
+
 def naive_fpr(samples, protocol):
     """Share (%) of evaluated frames with an empty truth whose prediction has foreground."""
     flags = []
@@ -226,15 +235,11 @@ def naive_fpr(samples, protocol):
         _, gt = arrays(sample)
         if protocol == 'avsbench':
             gt_fg = np.any(gt == 1)
-            pred_fg = bool((binary_scores(sample) > 0.5).any())
         else:
-            pred, _ = arrays(sample)
             gt = np.zeros_like(gt) if padded else gt
-            valid = gt != IGNORE
-            gt_fg = np.any((gt > 0) & valid)
-            pred_fg = np.any((pred > 0) & valid)
+            gt_fg = np.any((gt > 0) & (gt != IGNORE))
         if not gt_fg:
-            flags.append(pred_fg)
+            flags.append(naive_pred_fg(sample, protocol))
     return 100 * np.mean(flags) if flags else float('nan')
 
 
@@ -253,7 +258,9 @@ def naive_metrics(samples, protocol, num_classes):
 
     j, f = summary(samples)
     expected = {'J': j, 'F': f, 'J&F': (j + f) / 2, 'FPR_empty': naive_fpr(samples, protocol),
-                'num_frames': len(evaluated(samples))}
+                'num_frames': len(evaluated(samples)),
+                'empty_pred': 100 * np.mean([not naive_pred_fg(s, protocol)
+                                             for s in evaluated(samples)])}
     frames = evaluated(samples)
     for tag in TAGS:
         subset = [s for s in frames if tag in s.get('case_tags', [])]
@@ -322,11 +329,24 @@ def test_case_tag_numbers_are_the_protocol_on_the_tagged_frames(protocol, num_cl
         assert full[f'FPR@{tag}'] == pytest.approx(alone['FPR_empty'], rel=1e-12, nan_ok=True)
 
 
+def test_threshold_buckets_equal_bucketize_at_every_threshold():
+    """The arithmetic bucket of each score, against torch.bucketize on the float32 thresholds,
+    at each threshold, its float32 neighbours, 0, 1 and random scores."""
+    from mmseg_avs.evaluation.avs_metric import _threshold_bucket
+    t = AVSBENCH_THRESHOLDS
+    scores = torch.cat([t, torch.nextafter(t, torch.tensor(2.)),
+                        torch.nextafter(t, torch.tensor(-1.)), torch.tensor([0., 1.]),
+                        torch.rand(100_000, generator=torch.Generator().manual_seed(0))])
+    scores = scores.clamp(0, 1)
+    expected = torch.bucketize(scores, t, right=True)
+    assert torch.equal(torch.from_numpy(_threshold_bucket(scores.numpy())).long(), expected)
+
+
 def test_no_tag_keys_without_tags():
     samples = [make_sample('a', 0, 1, [[0, 1]], pred=[[0, 1]]),
                make_sample('a', 1, 1, [[0, 0]], pred=[[0, 0]], tags=[])]
     assert sorted(run_metric(samples, 'dataset', 2)) == sorted(
-        ['J', 'F', 'J&F', 'FPR_empty', 'num_frames'])
+        ['J', 'F', 'J&F', 'FPR_empty', 'empty_pred', 'num_frames'])
 
 
 def test_results_are_small_per_frame_records():

@@ -1,5 +1,6 @@
 """tools/analysis/run_synthetic_benchmark.py in its quick mode: train, test with clean and
 perturbed audio, summarise over seeds, write the tables into a README block."""
+import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -32,6 +33,7 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
     text = readme.read_text()
     assert text.startswith('intro\n') and text.endswith('outro\n') and 'old' not in text
     assert '| ladder | +AMA+UE (RAVS) | 0 |' in text and 'FPR silence' in text
+    assert 0 <= run['metrics_silence']['empty_pred'] <= 100 and 'empty silence' in text
     assert (out / 'results.png').stat().st_size > 0
     # a second call finds every run done: nothing is trained or tested again
     log = out / 'runs' / 'ms3' / '+AMA+UE_(RAVS)' / 'seed0' / 'log.txt'
@@ -39,3 +41,41 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
     res = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert res.returncode == 0
     assert log.stat().st_size == size
+    # a missing test result is re-made from the checkpoint, without training again
+    timing = log.parent / 'train_seconds.json'
+    stamp = timing.stat().st_mtime_ns
+    (log.parent / 'metrics_noise.json').unlink()
+    res = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0 and (log.parent / 'metrics_noise.json').is_file()
+    assert timing.stat().st_mtime_ns == stamp
+    # the cached data set was made with the hard preset: asking for another one is refused
+    res = subprocess.run(args + ['--preset', 'easy'], cwd=REPO, capture_output=True, text=True,
+                         timeout=900)
+    assert res.returncode != 0 and 'use another --out-dir' in res.stderr
+
+
+def _load_tool():
+    path = osp.join(REPO, 'tools', 'analysis', 'run_synthetic_benchmark.py')
+    spec = importlib.util.spec_from_file_location('run_synthetic_benchmark', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_differences_to_the_baseline_are_paired_by_seed():
+    tool = _load_tool()
+
+    def run(name, seed, jf, pair=None):
+        metrics = {'J&F': jf} if pair is None else {'J&F': jf, 'J&F@same_class_pair': pair}
+        return dict(dataset='ms3', study='ladder', name=name, seed=seed, metrics=metrics)
+
+    # RAVS - Baseline per seed: J&F 2, 3, 7 (mean 4, sample std sqrt(7)); pair 1 on seed 0 only
+    results = [run('Baseline', 0, 50, 40), run('Baseline', 1, 60, 40), run('Baseline', 2, 40, 40),
+               run('RAVS', 0, 52, 41), run('RAVS', 1, 63), run('RAVS', 2, 47)]
+    summary = tool.summarise(results)
+    stats = summary['ms3|ladder|RAVS']['stats']
+    assert stats['delta/J&F'] == pytest.approx(dict(mean=4.0, std=7 ** 0.5, n=3))
+    assert stats['delta/J&F@same_class_pair'] == dict(mean=1.0, std=0.0, n=1)
+    assert 'delta/J&F@state_transition' not in stats
+    assert not any(k.startswith('delta/') for k in summary['ms3|ladder|Baseline']['stats'])
+    assert '| RAVS | 0,1,2 | 4.0 ± 2.6 | 1.0 | – |' in tool.markdown_tables(summary)

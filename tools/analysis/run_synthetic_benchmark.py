@@ -39,6 +39,7 @@ from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs  # noqa: E40
 
 TAGS = ('same_class_pair', 'state_transition', 'silent', 'offscreen')
 PERTURBATIONS = ('silence', 'noise', 'shuffle')
+DELTA_KEYS = ('J&F', 'J&F@same_class_pair', 'J&F@state_transition')  # versus the Baseline
 README_START, README_END = '<!-- synthetic-benchmark:start -->', '<!-- synthetic-benchmark:end -->'
 MODES = {
     # image side, clips per split (train, val, test), training iterations, seeds
@@ -111,16 +112,19 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
                           exp.config.format('synthetic-' + exp.dataset))
         opts = data_options(osp.join(args.out_dir, 'data', exp.dataset), setting['image_size'],
                             setting['iters']) + [f'randomness.seed={seed}', *exp.options]
-        start = time.time()
-        _call(['tools/train.py', config, '--work-dir', work, '--cfg-options', *opts], work)
-        train_s = time.time() - start
         ckpt = osp.join(work, f"iter_{setting['iters']}.pth")
+        timing = osp.join(work, 'train_seconds.json')
+        if not osp.isfile(timing):  # trained to the end before: only the tests are missing
+            start = time.time()
+            _call(['tools/train.py', config, '--work-dir', work, '--cfg-options', *opts], work)
+            with open(timing, 'w') as f:
+                json.dump(dict(train_seconds=time.time() - start), f)
         for perturb, out in tests.items():
+            if osp.isfile(out):
+                continue
             extra = [] if perturb == 'clean' else ['--audio-perturb', perturb]
             _call(['tools/test.py', config, ckpt, '--work-dir', work, '--out', out, *extra,
                    '--cfg-options', *opts], work)
-        with open(osp.join(work, 'train_seconds.json'), 'w') as f:
-            json.dump(dict(train_seconds=train_s), f)
     result = dict(exp._asdict(), seed=seed)
     for perturb, path in tests.items():
         with open(path) as f:
@@ -138,6 +142,16 @@ def _call(argv: List[str], work: str) -> None:
     if res.returncode:
         raise RuntimeError(f'{argv[0]} failed (exit {res.returncode}); see '
                            f"{osp.join(work, 'log.txt')}")
+
+
+def _check_data(root: str, preset: str, image_size: int) -> None:
+    """Refuse to reuse a data set generated with another preset or frame size: the runs cached
+    under the same output folder would silently mix two benchmarks."""
+    with open(osp.join(root, 'synthetic_config.json')) as f:
+        made = json.load(f)
+    if (made['preset'], made['image_size']) != (preset, image_size):
+        raise ValueError(f"{root} holds preset {made['preset']!r} at {made['image_size']} px, "
+                         f'not {preset!r} at {image_size} px: use another --out-dir')
 
 
 def summarise(results: List[dict]) -> Dict[str, dict]:
@@ -161,6 +175,20 @@ def summarise(results: List[dict]) -> Dict[str, dict]:
         summary[f'{dataset}|{study}|{name}'] = dict(
             dataset=dataset, study=study, name=name, seeds=[r['seed'] for r in runs],
             stats=stats)
+    for (dataset, _, name), runs in grouped.items():
+        if name == 'Baseline':
+            continue
+        baseline = {r['seed']: r for r in grouped.get((dataset, 'ladder', 'Baseline'), [])}
+        entry = summary[f'{dataset}|{runs[0]["study"]}|{name}']
+        for key in DELTA_KEYS:
+            # paired by seed: both models saw the same data order and initial state
+            diffs = np.array([r['metrics'][key] - baseline[r['seed']]['metrics'][key]
+                              for r in runs if r['seed'] in baseline
+                              and key in r['metrics'] and key in baseline[r['seed']]['metrics']])
+            if diffs.size:
+                entry['stats'][f'delta/{key}'] = dict(
+                    mean=float(diffs.mean()), n=int(diffs.size),
+                    std=float(np.std(diffs, ddof=1)) if diffs.size > 1 else 0.0)
     return summary
 
 
@@ -190,17 +218,31 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
             seeds = ','.join(map(str, sorted(e['seeds'])))
             lines.append(f"| {e['study']} | {e['name']} | {seeds} | " + ' | '.join(cells) + ' |')
         lines.append('')
+        deltas = [e for e in rows if any(k.startswith('delta/') for k in e['stats'])]
+        if deltas:
+            lines += ['Difference to the Baseline, paired by seed (mean ± sample std of the '
+                      'per-seed differences, J&F points):', '',
+                      '| model | seeds | ' + ' | '.join(f'Δ {k}' for k in DELTA_KEYS) + ' |',
+                      '|' + ' --- |' * (2 + len(DELTA_KEYS))]
+            for e in deltas:
+                seeds = ','.join(map(str, sorted(e['seeds'])))
+                lines.append(f"| {e['name']} | {seeds} | "
+                             + ' | '.join(_cell(e, f'delta/{k}') for k in DELTA_KEYS) + ' |')
+            lines.append('')
         robust = [e for e in rows if any(k.startswith('metrics_') for k in e['stats'])]
         if robust:
             lines += ['**Misleading audio** (binary set): share of frames with a non-empty '
                       'prediction among frames with nothing audible on screen (FPR_empty, %), '
-                      'and J&F, with the audio of every test clip replaced.', '',
+                      'J&F, with the audio of every test clip replaced, and the share of all '
+                      'frames predicted empty with silent audio (empty silence, %).', '',
                       '| model | FPR clean | ' + ' | '.join(f'FPR {p}' for p in PERTURBATIONS)
-                      + ' | J&F clean | ' + ' | '.join(f'J&F {p}' for p in PERTURBATIONS) + ' |',
-                      '|' + ' --- |' * (3 + 2 * len(PERTURBATIONS))]
+                      + ' | empty silence | J&F clean | '
+                      + ' | '.join(f'J&F {p}' for p in PERTURBATIONS) + ' |',
+                      '|' + ' --- |' * (4 + 2 * len(PERTURBATIONS))]
             for e in robust:
                 cells = [_cell(e, 'metrics/FPR_empty')]
                 cells += [_cell(e, f'metrics_{p}/FPR_empty') for p in PERTURBATIONS]
+                cells += [_cell(e, 'metrics_silence/empty_pred')]
                 cells += [_cell(e, 'metrics/J&F')]
                 cells += [_cell(e, f'metrics_{p}/J&F') for p in PERTURBATIONS]
                 lines.append(f"| {e['name']} | " + ' | '.join(cells) + ' |')
@@ -274,6 +316,7 @@ def main(argv=None) -> Dict[str, dict]:
             generate_synthetic_avs(root, layout=dataset, preset=args.preset, seed=0,
                                    image_size=setting['image_size'],
                                    num_clips=setting['num_clips'])
+        _check_data(root, args.preset, setting['image_size'])
     # seed-major order: if the benchmark is stopped early, every model has the same seeds done
     todo = [(e, s) for s in seeds for e in experiments(args.studies)
             if e.dataset in args.datasets and (not args.models or e.name in args.models)]
