@@ -1,0 +1,91 @@
+"""tools/analysis/group_separation.py: its measures on hand-made cases, and a run on a tiny
+synthetic MS3 set with an untrained RAVS."""
+import importlib.util
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs/synthetic/ravs_mit-tiny_synthetic-ms3.py')
+
+
+def _load_tool():
+    path = osp.join(REPO, 'tools', 'analysis', 'group_separation.py')
+    spec = importlib.util.spec_from_file_location('group_separation', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_measures_by_hand():
+    tool = _load_tool()
+    # group 0: one sounding + one silent token (max 1); group 1: two sounding (max 2); the
+    # token of group 2 belongs to neither object: purity (1 + 2) / 4
+    labels, roles = np.array([0, 0, 1, 1, 2]), np.array([1, 2, 1, 1, 0])
+    assert tool.pair_purity(labels, roles) == 0.75
+    assert np.isnan(tool.pair_purity(labels, np.zeros(5, np.int64)))
+    # one group: shuffling the labels changes nothing
+    one_group = np.zeros(5, np.int64)
+    assert tool.chance_purity(one_group, roles, np.random.default_rng(0)) == 0.75
+    # 3 > 2 twice, 1 < 2 twice: 2 of 4 pairs; a tie counts one half
+    assert tool.pairwise_auc(np.array([3., 1.]), np.array([2., 2.])) == 0.5
+    assert tool.pairwise_auc(np.array([2.]), np.array([2.])) == 0.5
+    assert tool.pairwise_auc(np.array([1., 2.]), np.array([0.])) == 1.0
+    assert np.isnan(tool.pairwise_auc(np.array([1.]), np.array([])))
+
+
+def test_token_roles_need_half_the_area():
+    tool = _load_tool()
+    sounding = np.zeros((4, 4), bool)
+    sounding[:2, :2] = True    # all of token 0
+    sounding[0, 2] = True      # a quarter of token 1
+    silent = np.zeros((4, 4), bool)
+    silent[2, 2:] = True       # half of token 3
+    assert tool.token_roles(sounding, silent, (2, 2)).tolist() == [1, 0, 0, 2]
+
+
+def test_object_mask_path(tmp_path):
+    tool = _load_tool()
+    gt = tmp_path / 'ms3_data' / 'gt_masks' / 'test' / 'clip' / 'clip_1.png'
+    obj = tmp_path / 'ms3_data' / 'object_masks' / 'test' / 'clip' / 'clip_1.png'
+    obj.parent.mkdir(parents=True)
+    obj.write_bytes(b'')
+    assert tool.object_mask_path(str(gt)) == str(obj)
+    with pytest.raises(FileNotFoundError, match='no object mask'):
+        tool.object_mask_path(str(gt).replace('clip_1', 'clip_2'))
+    with pytest.raises(ValueError, match='MS3 layout'):
+        tool.object_mask_path(str(tmp_path / 'labels_semantic' / '0.png'))
+
+
+@pytest.mark.slow
+def test_run_on_synthetic_clips(tmp_path):
+    tool = _load_tool()
+    root = str(tmp_path / 'ms3')
+    generate_synthetic_avs(root, layout='ms3', preset='hard', image_size=64, seed=0,
+                           num_clips={'train': 1, 'val': 1, 'test': 4})
+    opts = [f'test_dataloader.dataset.data_root={root}', 'test_dataloader.num_workers=0',
+            'test_dataloader.persistent_workers=False',
+            "test_dataloader.dataset.pipeline.1.scale='(64,64)'"]
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(CONFIG).model)
+    ckpt = str(tmp_path / 'random.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    out = tmp_path / 'out'
+    result = tool.main([CONFIG, ckpt, '--out', str(out), '--cfg-options', *opts])
+    saved = json.loads((out / 'group_separation.json').read_text())
+    assert saved['stages'] == result and sorted(result) == ['stage 1', 'stage 2', 'stage 3']
+    assert all(r['frames'] > 0 for r in result.values())
+    for r in result.values():
+        assert 0.5 <= r['purity'] <= 1 and 0.5 <= r['chance'] <= 1
+        assert 0 <= r['auc_relevance'] <= 1
+    assert 0 <= result['stage 3']['auc_response'] <= 1
+    assert '| stage 3 |' in (out / 'group_separation.md').read_text()

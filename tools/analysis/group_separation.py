@@ -1,0 +1,177 @@
+"""Do the AMA groups separate a sounding object from a silent object of the same class?
+
+    python tools/analysis/group_separation.py CONFIG CHECKPOINT --out DIR [--tag same_class_pair]
+        [--cfg-options ...]
+
+For every test frame with the case tag (default ``same_class_pair``: two objects of one class on
+screen, only one of them heard), each visual token of each AMA stage is labelled *sounding* (at
+least half its area in the ground-truth mask), *silent object* (at least half in a visible object
+that is not in the mask) or neither. Per stage it reports:
+
+- ``purity``: over the groups holding tokens of either object, sum of max(sounding, silent) /
+  sum of (sounding + silent). 1: no group mixes the two objects; 0.5: every group mixes them
+  evenly. ``chance`` is the same with the group labels shuffled over the tokens, so the gap
+  says whether grouping separates the pair better than group sizes alone would.
+- ``auc_relevance``: the probability that a sounding token's audio-conditioned relevance S
+  (the score AMA merges with) exceeds a silent-object token's (ties count one half); 0.5 means
+  the audio does not tell the two objects apart.
+- ``auc_response`` (last AMA stage only): the same for the audio response A of the token's
+  group (cosine between the group feature and the projected audio, as the contrastive loss
+  scores it).
+
+Needs the MS3 layout's ``object_masks`` folder (written by the synthetic generator next to
+``gt_masks``). Writes ``group_separation.json`` and ``group_separation.md`` to ``--out``; the
+pictures of the groups are ``tools/analysis/show_clips.py --tag same_class_pair``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional
+
+import mmcv
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.runner import Runner, load_checkpoint
+
+from mmseg_avs.utils import add_run_arguments, load_run_config, parse_run_arguments
+
+SOUNDING, SILENT = 1, 2
+
+
+def token_roles(sounding: np.ndarray, silent: np.ndarray, grid: tuple) -> np.ndarray:
+    """``[h*w]`` role per token (0 neither, 1 sounding, 2 silent object) from two ``[H, W]``
+    bool masks: the role whose mask covers at least half of the token's area."""
+    masks = torch.from_numpy(np.stack([sounding, silent]).astype(np.float32))[None]
+    share = F.adaptive_avg_pool2d(masks, grid)[0].flatten(1).numpy()  # [2, h*w]
+    roles = np.zeros(share.shape[1], np.int64)
+    roles[share[0] >= 0.5] = SOUNDING
+    roles[share[1] >= 0.5] = SILENT
+    return roles
+
+
+def pair_purity(labels: np.ndarray, roles: np.ndarray) -> float:
+    """Σ_g max(S_g, Q_g) / Σ_g (S_g + Q_g) over groups g, with S_g and Q_g the group's sounding
+    and silent-object tokens; NaN without tokens of either object."""
+    sounding = np.bincount(labels[roles == SOUNDING], minlength=labels.max() + 1)
+    silent = np.bincount(labels[roles == SILENT], minlength=labels.max() + 1)
+    total = (sounding + silent).sum()
+    return float(np.maximum(sounding, silent).sum() / total) if total else float('nan')
+
+
+def chance_purity(labels: np.ndarray, roles: np.ndarray, rng: np.random.Generator,
+                  draws: int = 50) -> float:
+    """Mean :func:`pair_purity` with the group labels permuted over the tokens."""
+    return float(np.mean([pair_purity(rng.permutation(labels), roles) for _ in range(draws)]))
+
+
+def pairwise_auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """P(a positive score > a negative score) + P(equal) / 2; NaN if either side is empty."""
+    if not positive.size or not negative.size:
+        return float('nan')
+    diff = positive[:, None] - negative[None, :]
+    return float((diff > 0).mean() + 0.5 * (diff == 0).mean())
+
+
+def object_mask_path(seg_map_path: str) -> str:
+    """The ``object_masks`` file next to an MS3 ``gt_masks`` file."""
+    parts = seg_map_path.split(os.sep)
+    if 'gt_masks' not in parts:
+        raise ValueError(f'{seg_map_path}: not an MS3 gt_masks path; this analysis needs the '
+                         'MS3 layout')
+    parts[len(parts) - 1 - parts[::-1].index('gt_masks')] = 'object_masks'
+    path = os.sep.join(parts)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: no object mask (the synthetic generator writes them '
+                                'beside gt_masks; the published MS3 data has none)')
+    return path
+
+
+def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict[str, dict]:
+    """Per AMA stage, the mean purity, chance purity and AUCs over the tagged frames."""
+    backbone = model.backbone
+    stages = [s for s in backbone.fusion_stages
+              if hasattr(backbone.fusions[str(s)], 'last_labels')]
+    if not stages:
+        raise ValueError('the model has no AMA stage (no groups to analyse)')
+    rng = np.random.default_rng(seed)
+    values: Dict[str, Dict[str, List[float]]] = defaultdict(lambda: defaultdict(list))
+    for batch in dataloader:
+        with torch.no_grad():
+            data = model.data_preprocessor(batch, False)
+            tokens, embedding = model.encode_audio(data['audio'])
+            feats = backbone(data['inputs'], tokens)
+            groups, valid, audio_vec = backbone.alignment_features(embedding)
+            response = torch.einsum('nd,npd->np', F.normalize(audio_vec, dim=-1),
+                                    F.normalize(groups, dim=-1)).masked_fill(~valid, 0)
+        for i, sample in enumerate(data['data_samples']):
+            if tag not in sample.metainfo.get('case_tags', []):
+                continue
+            path = sample.metainfo['seg_map_path']
+            sounding = mmcv.imread(path, 'grayscale') > 0
+            silent = (mmcv.imread(object_mask_path(path), 'grayscale') > 0) & ~sounding
+            for stage in stages:
+                block = backbone.fusions[str(stage)]
+                roles = token_roles(sounding, silent, tuple(feats[stage].shape[-2:]))
+                labels = block.last_labels[i].cpu().numpy()
+                scores = block.last_scores[i].cpu().numpy()
+                entry = values[f'stage {stage + 1}']
+                entry['purity'].append(pair_purity(labels, roles))
+                entry['chance'].append(chance_purity(labels, roles, rng))
+                entry['auc_relevance'].append(
+                    pairwise_auc(scores[roles == SOUNDING], scores[roles == SILENT]))
+                if stage == stages[-1]:
+                    token_response = response[i].cpu().numpy()[labels]
+                    entry['auc_response'].append(pairwise_auc(
+                        token_response[roles == SOUNDING], token_response[roles == SILENT]))
+    return {stage: dict({name: float(np.nanmean(v)) if np.isfinite(v).any() else float('nan')
+                         for name, v in entry.items()},
+                        frames=int(np.isfinite(entry['purity']).sum()))
+            for stage, entry in values.items()}
+
+
+def markdown(result: Dict[str, dict], tag: str) -> str:
+    lines = [f'AMA groups on `{tag}` frames (tokens at least half inside the sounding or the '
+             'silent object):', '',
+             '| stage | frames | purity | chance purity | AUC relevance S | AUC group response A |',
+             '| --- | --- | --- | --- | --- | --- |']
+    for stage, r in result.items():
+        cells = [f"{r[k]:.3f}" if k in r and np.isfinite(r[k]) else '–'
+                 for k in ('purity', 'chance', 'auc_relevance', 'auc_response')]
+        lines.append(f"| {stage} | {r['frames']} | " + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', required=True, help='folder for the JSON and markdown')
+    parser.add_argument('--tag', default='same_class_pair', help='case tag of the frames')
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
+
+
+def main(argv=None) -> Optional[Dict[str, dict]]:
+    args = parse_args(argv)
+    cfg = load_run_config(args.config, args.cfg_options,
+                          args.work_dir or osp.join(args.out, 'run_logs'))
+    runner = Runner.from_cfg(cfg)
+    model = runner.model.eval()
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    result = analyse(model, runner.test_dataloader, args.tag)
+    os.makedirs(args.out, exist_ok=True)
+    with open(osp.join(args.out, 'group_separation.json'), 'w') as f:
+        json.dump(dict(config=args.config, checkpoint=args.checkpoint, tag=args.tag,
+                       stages=result), f, indent=1)
+    text = markdown(result, args.tag)
+    with open(osp.join(args.out, 'group_separation.md'), 'w') as f:
+        f.write(text)
+    print(text)
+    return result
+
+
+if __name__ == '__main__':
+    main()
