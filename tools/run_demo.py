@@ -15,17 +15,16 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import mmcv
-import numpy as np
 import torch
 from mmengine.runner import Runner
-from mmseg.registry import METRICS
 
 from mmseg_avs.apis import DEMO_WORK_DIR
 from mmseg_avs.datasets.case_tags import CASE_TAGS
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.evaluation import TRIVIAL_PREDICTORS, score_trivial
 from mmseg_avs.utils import load_run_config
 from mmseg_avs.visualization import draw_clip_grid, overlay_mask
 
@@ -39,30 +38,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default=DEMO_WORK_DIR)
     parser.add_argument('--num-pictures', type=int, default=6)
     return parser.parse_args(argv)
-
-
-def score_trivial(dataset, predict: Callable[[dict, int], np.ndarray], num_classes: int) -> dict:
-    """Score a rule that predicts a mask from a clip's data info, with the test metric."""
-    metric = METRICS.build(dict(type='AVSMetric', protocol='dataset', num_classes=num_classes))
-    metric.dataset_meta = dataset.metainfo
-    for idx in range(len(dataset)):
-        clip = dataset[idx]
-        frames = []
-        for t, sample in enumerate(clip['data_samples']):
-            gt = sample.gt_sem_seg.data
-            pred = torch.from_numpy(predict(dataset.get_data_info(idx), t)).long()[None]
-            logits = torch.stack([1.0 - pred[0], pred[0]]).float()
-            frames.append(dict(sample.metainfo, gt_sem_seg=dict(data=gt),
-                               pred_sem_seg=dict(data=pred), seg_logits=dict(data=logits)))
-        metric.process({}, frames)
-    return metric.compute_metrics(metric.results)
-
-
-def object_mask(info: dict, t: int) -> np.ndarray:
-    """Every visible object, sounding or not (the generator's ``object_masks``)."""
-    path = info['seg_map_paths'][t].replace(f'{os.sep}gt_masks{os.sep}',
-                                            f'{os.sep}object_masks{os.sep}')
-    return (mmcv.imread(path, flag='unchanged') != 0).astype(np.uint8)
 
 
 def print_table(rows: Dict[str, dict]) -> None:
@@ -129,10 +104,8 @@ def main(argv=None) -> dict:
     trained = time.time()
     metrics = {'model': runner.test()}
     test_set = runner.test_dataloader.dataset
-    metrics['every object'] = score_trivial(test_set, object_mask, 2)
-    metrics['nothing'] = score_trivial(
-        test_set, lambda info, t: np.zeros(mmcv.imread(info['img_paths'][t]).shape[:2],
-                                           np.uint8), 2)
+    for name, predict in TRIVIAL_PREDICTORS.items():
+        metrics[name] = score_trivial(test_set, predict)
     print(f'\nTest split of {args.data_root} ({len(test_set)} clips), dataset protocol:')
     print_table(metrics)
     pictures = write_pictures(runner, osp.join(args.work_dir, 'pictures'), args.num_pictures)

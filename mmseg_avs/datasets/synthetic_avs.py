@@ -787,6 +787,25 @@ def _write_ms3_clip(root: str, split: str, name: str, clip: SyntheticClip,
     return [name, split, *(tags[t] for t in CASE_TAGS), names]
 
 
+def object_mask_path(seg_map_path: str) -> str:
+    """The ``object_masks`` file (every visible object) beside an MS3 ``gt_masks`` file.
+
+    Raises:
+        ValueError: if the path is not in an MS3 ``gt_masks`` folder.
+        FileNotFoundError: if there is no object mask (only this generator writes them).
+    """
+    parts = seg_map_path.split(os.sep)
+    if 'gt_masks' not in parts:
+        raise ValueError(f'{seg_map_path}: not an MS3 gt_masks path; object masks exist in the '
+                         'MS3 layout only')
+    parts[len(parts) - 1 - parts[::-1].index('gt_masks')] = 'object_masks'
+    path = os.sep.join(parts)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: no object mask (the synthetic generator writes them '
+                                'beside gt_masks; the published MS3 data has none)')
+    return path
+
+
 def _write_avss_clip(root: str, split: str, subset: str, index: int, clip: SyntheticClip,
                      classes: Sequence[SyntheticClass], jpeg_quality: int) -> List[str]:
     """Frames, colour and index masks and audio of one AVSS clip; returns its metadata row."""

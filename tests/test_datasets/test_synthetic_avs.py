@@ -16,7 +16,7 @@ from mmseg_avs.datasets.case_tags import CASE_TAGS, decode_case_tags
 from mmseg_avs.datasets.synthetic_avs import (_REACH, PRESETS, SAMPLE_RATE, SHAPES,
                                               SyntheticAVSConfig, _shape_mask, _window,
                                               build_classes, generate_synthetic_avs,
-                                              make_clip)
+                                              make_clip, object_mask_path)
 
 SIZE = 32
 COUNTS = {'train': 4, 'val': 2, 'test': 2}
@@ -338,3 +338,15 @@ def test_cli(tmp_path, capsys):
     assert info['knobs']['num_classes'] == 4 and info['knobs']['snr_db'] == [0.0, 10.0]
     with pytest.raises(ValueError, match='bogus'):
         cli.main(['--out-dir', str(tmp_path), '--set', 'bogus=1', '--no-progress'])
+
+
+def test_object_mask_path(tmp_path):
+    gt = tmp_path / 'ms3_data' / 'gt_masks' / 'test' / 'clip' / 'clip_1.png'
+    obj = tmp_path / 'ms3_data' / 'object_masks' / 'test' / 'clip' / 'clip_1.png'
+    obj.parent.mkdir(parents=True)
+    obj.write_bytes(b'')
+    assert object_mask_path(str(gt)) == str(obj)
+    with pytest.raises(FileNotFoundError, match='no object mask'):
+        object_mask_path(str(gt).replace('clip_1', 'clip_2'))
+    with pytest.raises(ValueError, match='MS3 layout only'):
+        object_mask_path(str(tmp_path / 'labels_semantic' / '0.png'))

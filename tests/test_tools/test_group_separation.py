@@ -49,19 +49,6 @@ def test_token_roles_need_half_the_area():
     assert tool.token_roles(sounding, silent, (2, 2)).tolist() == [1, 0, 0, 2]
 
 
-def test_object_mask_path(tmp_path):
-    tool = _load_tool()
-    gt = tmp_path / 'ms3_data' / 'gt_masks' / 'test' / 'clip' / 'clip_1.png'
-    obj = tmp_path / 'ms3_data' / 'object_masks' / 'test' / 'clip' / 'clip_1.png'
-    obj.parent.mkdir(parents=True)
-    obj.write_bytes(b'')
-    assert tool.object_mask_path(str(gt)) == str(obj)
-    with pytest.raises(FileNotFoundError, match='no object mask'):
-        tool.object_mask_path(str(gt).replace('clip_1', 'clip_2'))
-    with pytest.raises(ValueError, match='MS3 layout'):
-        tool.object_mask_path(str(tmp_path / 'labels_semantic' / '0.png'))
-
-
 @pytest.mark.slow
 def test_run_on_synthetic_clips(tmp_path):
     tool = _load_tool()

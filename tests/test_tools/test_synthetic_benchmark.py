@@ -23,16 +23,20 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
     res = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     results = json.loads((out / 'results.json').read_text())
-    (run, ) = results['runs']
+    (run, ) = [r for r in results['runs'] if r['study'] != 'reference']
+    # the trivial predictors are scored on the same test split, with no model
+    assert sorted(r['name'] for r in results['runs'] if r['study'] == 'reference') == [
+        'every object (no model)', 'nothing (no model)']
     assert run['name'] == '+AMA+UE (RAVS)' and run['seed'] == 0
     for key in ('metrics', 'metrics_silence', 'metrics_noise', 'metrics_shuffle'):
         assert 0 <= run[key]['J&F'] <= 100
-    (entry, ) = results['summary'].values()
+    entry = results['summary']['ms3|ladder|+AMA+UE (RAVS)']
     # one seed: the summary is that run's numbers, with no spread
     assert entry['stats']['metrics/J&F'] == dict(mean=run['metrics']['J&F'], std=0.0, n=1)
     text = readme.read_text()
     assert text.startswith('intro\n') and text.endswith('outro\n') and 'old' not in text
     assert '| ladder | +AMA+UE (RAVS) | 0 |' in text and 'FPR silence' in text
+    assert '| reference | nothing (no model) | – |' in text
     assert 0 <= run['metrics_silence']['empty_pred'] <= 100 and 'empty silence' in text
     assert (out / 'results.png').stat().st_size > 0
     # a second call finds every run done: nothing is trained or tested again

@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.runner import Runner, load_checkpoint
 
+from mmseg_avs.datasets.synthetic_avs import object_mask_path
 from mmseg_avs.utils import add_run_arguments, load_run_config, parse_run_arguments
 
 SOUNDING, SILENT = 1, 2
@@ -75,20 +76,6 @@ def pairwise_auc(positive: np.ndarray, negative: np.ndarray) -> float:
     return float((diff > 0).mean() + 0.5 * (diff == 0).mean())
 
 
-def object_mask_path(seg_map_path: str) -> str:
-    """The ``object_masks`` file next to an MS3 ``gt_masks`` file."""
-    parts = seg_map_path.split(os.sep)
-    if 'gt_masks' not in parts:
-        raise ValueError(f'{seg_map_path}: not an MS3 gt_masks path; this analysis needs the '
-                         'MS3 layout')
-    parts[len(parts) - 1 - parts[::-1].index('gt_masks')] = 'object_masks'
-    path = os.sep.join(parts)
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: no object mask (the synthetic generator writes them '
-                                'beside gt_masks; the published MS3 data has none)')
-    return path
-
-
 def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict[str, dict]:
     """Per AMA stage, the mean purity, chance purity and AUCs over the tagged frames."""
     backbone = model.backbone
@@ -110,8 +97,8 @@ def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict
             if tag not in sample.metainfo.get('case_tags', []):
                 continue
             path = sample.metainfo['seg_map_path']
-            sounding = mmcv.imread(path, 'grayscale') > 0
-            silent = (mmcv.imread(object_mask_path(path), 'grayscale') > 0) & ~sounding
+            sounding = mmcv.imread(path, 'unchanged') > 0
+            silent = (mmcv.imread(object_mask_path(path), 'unchanged') > 0) & ~sounding
             for stage in stages:
                 block = backbone.fusions[str(stage)]
                 roles = token_roles(sounding, silent, tuple(feats[stage].shape[-2:]))

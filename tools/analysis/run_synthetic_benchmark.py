@@ -7,7 +7,8 @@
 
 Studies: ``ladder`` (paper Table 3: Baseline, +GTF, +SGSM, +SGSM+CST, +AMA+UE = RAVS) on the
 binary (MS3 layout) and semantic (AVSS layout) sets; ``ue`` (UE head without AMA, fusion
-'attenuate' and 'paper', next to the Baseline); ``groups`` (paper Table 4: RAVS with groups
+'attenuate' and 'paper', and 'attenuate' without the temporal attention, next to the
+Baseline); ``groups`` (paper Table 4: RAVS with groups
 [28,14,5], [14,7,5], [10,7,5], [5,5,5], binary set). Every trained model is tested on the test
 split (dataset protocol) and, for the binary set, again with its audio replaced
 (``tools/test.py --audio-perturb silence|noise|shuffle``).
@@ -39,7 +40,8 @@ from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs  # noqa: E40
 
 TAGS = ('same_class_pair', 'state_transition', 'silent', 'offscreen')
 PERTURBATIONS = ('silence', 'noise', 'shuffle')
-DELTA_KEYS = ('J&F', 'J&F@same_class_pair', 'J&F@state_transition')  # versus the Baseline
+HARD_CASES = ('same_class_pair', 'state_transition')  # the goal's case 1 and case 2
+DELTA_KEYS = ('J&F', *(f'J&F@{t}' for t in HARD_CASES))  # versus the Baseline
 README_START, README_END = '<!-- synthetic-benchmark:start -->', '<!-- synthetic-benchmark:end -->'
 MODES = {
     # image side, clips per split (train, val, test), training iterations, seeds
@@ -74,7 +76,10 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
             runs.append(Experiment('ladder', dataset, '+AMA+UE (RAVS)', 'ravs_mit-tiny_{}.py'))
         if 'ue' in studies:
             runs += [Experiment('ue', dataset, 'UE attenuate', 'ue_mit-tiny_{}.py'),
-                     Experiment('ue', dataset, 'UE paper', 'ue-paper_mit-tiny_{}.py')]
+                     Experiment('ue', dataset, 'UE paper', 'ue-paper_mit-tiny_{}.py'),
+                     # control: the same head without attention across the frames
+                     Experiment('ue', dataset, 'UE attenuate, no temporal',
+                                'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0'])]
     if 'groups' in studies:
         runs += [Experiment('groups', 'ms3', f'RAVS groups {g}', 'ravs_mit-tiny_{}.py',
                             [f'model.backbone.fusion.num_groups={g}'])
@@ -144,6 +149,32 @@ def _call(argv: List[str], work: str) -> None:
                            f"{osp.join(work, 'log.txt')}")
 
 
+def reference_results(out_dir: str) -> List[dict]:
+    """The trivial predictors (every visible object; nothing) on the binary test split, as
+    result entries of the study ``reference``: what a score means. Cached in ``out_dir``."""
+    cache = osp.join(out_dir, 'runs', 'ms3', 'reference.json')
+    if not osp.isfile(cache):
+        from mmengine.config import Config
+        from mmengine.registry import init_default_scope
+
+        from mmseg_avs.datasets import AVSBenchMS3Dataset
+        from mmseg_avs.evaluation import TRIVIAL_PREDICTORS, score_trivial
+        init_default_scope('mmseg')  # the pipeline's transforms are in MMSeg's registry
+        pipeline = Config.fromfile(
+            osp.join(REPO, 'configs', '_base_', 'datasets', 'synthetic_ms3.py')).test_pipeline
+        dataset = AVSBenchMS3Dataset(osp.join(out_dir, 'data', 'ms3'), split='test',
+                                     pipeline=pipeline)
+        entries = [dict(study='reference', dataset='ms3', name=f'{name} (no model)',
+                        config='', options=[], seed=None,
+                        metrics=score_trivial(dataset, predict))
+                   for name, predict in TRIVIAL_PREDICTORS.items()]
+        os.makedirs(osp.dirname(cache), exist_ok=True)
+        with open(cache, 'w') as f:
+            json.dump(entries, f)
+    with open(cache) as f:
+        return json.load(f)
+
+
 def _check_data(root: str, preset: str, image_size: int) -> None:
     """Refuse to reuse a data set generated with another preset or frame size: the runs cached
     under the same output folder would silently mix two benchmarks."""
@@ -199,6 +230,10 @@ def _cell(entry: dict, key: str) -> str:
     return f"{stat['mean']:.1f} ± {stat['std']:.1f}" if stat['n'] > 1 else f"{stat['mean']:.1f}"
 
 
+def _seeds(entry: dict) -> str:
+    return '–' if entry['study'] == 'reference' else ','.join(map(str, sorted(entry['seeds'])))
+
+
 def markdown_tables(summary: Dict[str, dict]) -> str:
     entries = list(summary.values())
     lines = []
@@ -207,7 +242,9 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
         if not rows:
             continue
         lines += [f'**Synthetic {title}**, test split, dataset protocol, mean ± sample std '
-                  'over the seeds listed.', '',
+                  'over the seeds listed' + ('; `reference` rows are trivial predictors scored '
+                                             'by the same metric, no model.'
+                                             if dataset == 'ms3' else '.'), '',
                   '| study | model | seeds | J | F | J&F | '
                   + ' | '.join(f'J&F@{t}' for t in TAGS) + ' | FPR@silent | FPR@offscreen |',
                   '|' + ' --- |' * (8 + len(TAGS))]
@@ -215,8 +252,8 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
             cells = [_cell(e, f'metrics/{k}') for k in ('J', 'F', 'J&F')]
             cells += [_cell(e, f'metrics/J&F@{t}') for t in TAGS]
             cells += [_cell(e, 'metrics/FPR@silent'), _cell(e, 'metrics/FPR@offscreen')]
-            seeds = ','.join(map(str, sorted(e['seeds'])))
-            lines.append(f"| {e['study']} | {e['name']} | {seeds} | " + ' | '.join(cells) + ' |')
+            lines.append(f"| {e['study']} | {e['name']} | {_seeds(e)} | "
+                         + ' | '.join(cells) + ' |')
         lines.append('')
         deltas = [e for e in rows if any(k.startswith('delta/') for k in e['stats'])]
         if deltas:
@@ -225,8 +262,7 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
                       '| model | seeds | ' + ' | '.join(f'Δ {k}' for k in DELTA_KEYS) + ' |',
                       '|' + ' --- |' * (2 + len(DELTA_KEYS))]
             for e in deltas:
-                seeds = ','.join(map(str, sorted(e['seeds'])))
-                lines.append(f"| {e['name']} | {seeds} | "
+                lines.append(f"| {e['name']} | {_seeds(e)} | "
                              + ' | '.join(_cell(e, f'delta/{k}') for k in DELTA_KEYS) + ' |')
             lines.append('')
         robust = [e for e in rows if any(k.startswith('metrics_') for k in e['stats'])]
@@ -245,6 +281,17 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
                 cells += [_cell(e, 'metrics_silence/empty_pred')]
                 cells += [_cell(e, 'metrics/J&F')]
                 cells += [_cell(e, f'metrics_{p}/J&F') for p in PERTURBATIONS]
+                lines.append(f"| {e['name']} | " + ' | '.join(cells) + ' |')
+            lines += ['', '**Audio use on the hard cases** (binary set): J&F on the frames of '
+                      'case 1 and case 2 with the clip\'s own audio and with another clip\'s '
+                      '(shuffle). A model that relies on the audio to pick the sounding object '
+                      'loses here when the audio is wrong.', '',
+                      '| model | ' + ' | '.join(f'J&F@{t} {a}' for t in HARD_CASES
+                                                for a in ('clean', 'shuffle')) + ' |',
+                      '|' + ' --- |' * (1 + 2 * len(HARD_CASES))]
+            for e in robust:
+                cells = [_cell(e, f'{group}/J&F@{t}') for t in HARD_CASES
+                         for group in ('metrics', 'metrics_shuffle')]
                 lines.append(f"| {e['name']} | " + ' | '.join(cells) + ' |')
             lines.append('')
     return '\n'.join(lines)
@@ -324,6 +371,8 @@ def main(argv=None) -> Dict[str, dict]:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = [r for r in pool.map(lambda job: run_experiment(*job, args, setting), todo)
                    if r is not None]
+    if 'ms3' in args.datasets:
+        results += reference_results(args.out_dir)
     summary = summarise(results)
     table = markdown_tables(summary)
     with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
