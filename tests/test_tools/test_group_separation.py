@@ -67,12 +67,15 @@ def test_run_on_synthetic_clips(tmp_path):
     ckpt = str(tmp_path / 'random.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
     out = tmp_path / 'out'
-    result = tool.main([CONFIG, ckpt, '--out', str(out), '--cfg-options', *opts])
+    summary = tool.main([CONFIG, ckpt, ckpt, '--out', str(out), '--cfg-options', *opts])
     saved = json.loads((out / 'group_separation.json').read_text())
-    assert saved['stages'] == result and sorted(result) == ['stage 1', 'stage 2', 'stage 3']
-    assert all(r['frames'] > 0 for r in result.values())
-    for r in result.values():
+    assert saved['summary'] == summary and sorted(summary) == ['stage 1', 'stage 2', 'stage 3']
+    first, second = saved['per_checkpoint']
+    assert first == second  # the same weights twice: the same numbers, no spread
+    for stage, r in first.items():
+        assert r['frames'] > 0
         assert 0.5 <= r['purity'] <= 1 and 0.5 <= r['chance'] <= 1
         assert 0 <= r['auc_relevance'] <= 1
-    assert 0 <= result['stage 3']['auc_response'] <= 1
+        assert summary[stage]['purity'] == dict(mean=r['purity'], std=0.0)
+    assert 0 <= first['stage 3']['auc_response'] <= 1
     assert '| stage 3 |' in (out / 'group_separation.md').read_text()

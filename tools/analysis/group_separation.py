@@ -1,7 +1,7 @@
 """Do the AMA groups separate a sounding object from a silent object of the same class?
 
-    python tools/analysis/group_separation.py CONFIG CHECKPOINT --out DIR [--tag same_class_pair]
-        [--cfg-options ...]
+    python tools/analysis/group_separation.py CONFIG CHECKPOINT [CHECKPOINT ...] --out DIR
+        [--tag same_class_pair] [--cfg-options ...]
 
 For every test frame with the case tag (default ``same_class_pair``: two objects of one class on
 screen, only one of them heard), each visual token of each AMA stage is labelled *sounding* (at
@@ -20,7 +20,8 @@ that is not in the mask) or neither. Per stage it reports:
   scores it).
 
 Needs the MS3 layout's ``object_masks`` folder (written by the synthetic generator next to
-``gt_masks``). Writes ``group_separation.json`` and ``group_separation.md`` to ``--out``; the
+``gt_masks``). With several checkpoints (seeds) the table is the mean ± sample std over them.
+Writes ``group_separation.json`` and ``group_separation.md`` to ``--out``; the
 pictures of the groups are ``tools/analysis/show_clips.py --tag same_class_pair``.
 """
 import argparse
@@ -28,7 +29,7 @@ import json
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import mmcv
 import numpy as np
@@ -119,14 +120,36 @@ def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict
             for stage, entry in values.items()}
 
 
-def markdown(result: Dict[str, dict], tag: str) -> str:
+def summarise(per_checkpoint: List[Dict[str, dict]]) -> Dict[str, dict]:
+    """Per stage and measure, the mean and sample std over the checkpoints (e.g. seeds)."""
+    summary = {}
+    for stage in per_checkpoint[0]:
+        runs = [r[stage] for r in per_checkpoint]
+        summary[stage] = {'frames': runs[0]['frames']}
+        for name in runs[0]:
+            if name == 'frames':
+                continue
+            v = np.array([r[name] for r in runs], dtype=float)
+            summary[stage][name] = dict(mean=float(v.mean()),
+                                        std=float(v.std(ddof=1)) if v.size > 1 else 0.0)
+    return summary
+
+
+def markdown(summary: Dict[str, dict], tag: str, num_checkpoints: int) -> str:
+    spread = f', mean ± sample std over {num_checkpoints} checkpoints' if num_checkpoints > 1 \
+        else ''
     lines = [f'AMA groups on `{tag}` frames (tokens at least half inside the sounding or the '
-             'silent object):', '',
+             f'silent object){spread}:', '',
              '| stage | frames | purity | chance purity | AUC relevance S | AUC group response A |',
              '| --- | --- | --- | --- | --- | --- |']
-    for stage, r in result.items():
-        cells = [f"{r[k]:.3f}" if k in r and np.isfinite(r[k]) else '–'
-                 for k in ('purity', 'chance', 'auc_relevance', 'auc_response')]
+    for stage, r in summary.items():
+        cells = []
+        for k in ('purity', 'chance', 'auc_relevance', 'auc_response'):
+            if k not in r or not np.isfinite(r[k]['mean']):
+                cells.append('–')
+            else:
+                cells.append(f"{r[k]['mean']:.3f}"
+                             + (f" ± {r[k]['std']:.3f}" if num_checkpoints > 1 else ''))
         lines.append(f"| {stage} | {r['frames']} | " + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -134,30 +157,33 @@ def markdown(result: Dict[str, dict], tag: str) -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser.add_argument('checkpoints', nargs='+', help='one or more (e.g. one per seed)')
     parser.add_argument('--out', required=True, help='folder for the JSON and markdown')
     parser.add_argument('--tag', default='same_class_pair', help='case tag of the frames')
     add_run_arguments(parser)
     return parse_run_arguments(parser, argv)
 
 
-def main(argv=None) -> Optional[Dict[str, dict]]:
+def main(argv=None) -> Dict[str, dict]:
     args = parse_args(argv)
     cfg = load_run_config(args.config, args.cfg_options,
                           args.work_dir or osp.join(args.out, 'run_logs'))
     runner = Runner.from_cfg(cfg)
     model = runner.model.eval()
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-    result = analyse(model, runner.test_dataloader, args.tag)
+    per_checkpoint = []
+    for checkpoint in args.checkpoints:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        per_checkpoint.append(analyse(model, runner.test_dataloader, args.tag))
+    summary = summarise(per_checkpoint)
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'group_separation.json'), 'w') as f:
-        json.dump(dict(config=args.config, checkpoint=args.checkpoint, tag=args.tag,
-                       stages=result), f, indent=1)
-    text = markdown(result, args.tag)
+        json.dump(dict(config=args.config, checkpoints=args.checkpoints, tag=args.tag,
+                       per_checkpoint=per_checkpoint, summary=summary), f, indent=1)
+    text = markdown(summary, args.tag, len(args.checkpoints))
     with open(osp.join(args.out, 'group_separation.md'), 'w') as f:
         f.write(text)
     print(text)
-    return result
+    return summary
 
 
 if __name__ == '__main__':
