@@ -3,7 +3,6 @@ tiny data sets in each official layout (S4, MS3, AVSS, VPO-SS, VPO-MS, VPO-MSMI)
 tools/train.py's own config path with a tiny visual backbone swapped in by --cfg-options;
 and tools/dataset_converters/check_avs_dataset.py names a missing file and a corrupted mask
 of one data root in one run."""
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -14,17 +13,11 @@ from mmengine.runner import Runner
 
 from mmseg_avs.datasets.avss_classes import AVSS_CLASSES
 from tests.layout_fixtures import write_avss, write_ms3, write_s4, write_vpo
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RAVS = osp.join(REPO, 'configs', 'ravs')
 CHECKER = osp.join(REPO, 'tools', 'dataset_converters', 'check_avs_dataset.py')
-
-
-def load_tool(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -66,7 +59,7 @@ METRICS = {'s4': ('avsbench',), 'ms3': ('avsbench',), 'avss': ('avss',),
 @pytest.mark.slow
 @pytest.mark.parametrize('data', list(METRICS))
 def test_paper_config_trains_two_iterations_and_validates(roots, tmp_path, data):
-    train = load_tool(osp.join(REPO, 'tools', 'train.py'), 'train_tool')
+    train = load_tool('tools/train.py')
     config = osp.join(RAVS, f'ravs_mitb5_{data}.py')
     args = train.parse_args([config, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
                              *cfg_options(data, roots[data])])
@@ -128,7 +121,7 @@ def test_checker_names_a_missing_file_and_a_corrupted_mask_in_one_run(
     os.remove(removed)
     with open(corrupted, 'wb') as f:
         f.write(b'\x89PNG\r\n\x1a\n truncated')
-    code = load_tool(CHECKER, 'check_avs_dataset').main([layout, root])
+    code = load_tool('tools/dataset_converters/check_avs_dataset.py').main([layout, root])
     out = capsys.readouterr().out
     assert code == 1, out
     problems = sections(out)

@@ -2,7 +2,6 @@
 depth where the full depth only costs time), tools/analysis/count_params.py, and how the
 configs' pretrained weight files load."""
 import copy
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -11,14 +10,12 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 
 from tests.test_tools.test_model_converters import mit2mmseg, official_shapes, random_state
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RAVS = osp.join(REPO, 'configs', 'ravs')
 
-_spec = importlib.util.spec_from_file_location(
-    'count_params', osp.join(REPO, 'tools', 'analysis', 'count_params.py'))
-count_params = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(count_params)
+count_params = load_tool('tools/analysis/count_params.py')
 
 
 def model_cfg(name: str, **visual):

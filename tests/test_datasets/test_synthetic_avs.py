@@ -1,10 +1,8 @@
 """Tests of the synthetic AVS generator: layouts, determinism, labels, audio, knobs, CLI."""
 import csv
-import importlib.util
 import json
 import os
 import os.path as osp
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,10 +15,10 @@ from mmseg_avs.datasets.synthetic_avs import (_REACH, PRESETS, SAMPLE_RATE, SHAP
                                               SyntheticAVSConfig, _shape_mask, _window,
                                               build_classes, generate_synthetic_avs,
                                               make_clip, object_mask_path)
+from tests.tool_loader import load_tool
 
 SIZE = 32
 COUNTS = {'train': 4, 'val': 2, 'test': 2}
-REPO = Path(__file__).resolve().parents[2]
 
 
 def read_csv(path: str) -> list:
@@ -317,11 +315,7 @@ def test_overrides_and_errors(tmp_path):
 
 
 def load_cli():
-    path = REPO / 'tools' / 'dataset_converters' / 'make_synthetic_avs.py'
-    spec = importlib.util.spec_from_file_location('make_synthetic_avs', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/dataset_converters/make_synthetic_avs.py')
 
 
 def test_cli(tmp_path, capsys):

@@ -1,7 +1,6 @@
 """NonFiniteLossHook on a toy model trained by MMEngine's runner: a NaN loss stops training
 before it reaches the weights or a checkpoint, or (skip=True) the iteration is skipped."""
 import copy
-import importlib.util
 import logging
 import os.path as osp
 
@@ -17,6 +16,7 @@ from torch.utils.data import DataLoader
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from mmseg_avs.engine.hooks import NonFiniteLossHook
 from mmseg_avs.utils import CheckpointError
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MAX_ITERS = 5
@@ -167,9 +167,7 @@ def test_tools_train_stops_at_a_nan_loss_of_the_real_model(tmp_path):
     root = str(tmp_path / 'ms3')
     generate_synthetic_avs(root, layout='ms3', preset='easy', image_size=32, seed=0,
                            num_clips={'train': 2, 'val': 1, 'test': 1})
-    spec = importlib.util.spec_from_file_location('train', osp.join(REPO, 'tools/train.py'))
-    train_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_tool)
+    train_tool = load_tool('tools/train.py')
     work = tmp_path / 'work'
     with pytest.raises(FloatingPointError, match=r'iteration 1: decode\.loss_ce=nan\.'):
         train_tool.main([

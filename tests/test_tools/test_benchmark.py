@@ -1,6 +1,5 @@
 """tools/analysis/benchmark.py: the per-threshold reference of AVSBench's J and F, and a
 ``--quick`` run that must fill every section of the report."""
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -11,16 +10,14 @@ import pytest
 import torch
 
 from mmseg_avs.evaluation import AVSMetric
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools/analysis/benchmark.py')
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_tool', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis/benchmark.py')
 
 
 def _frame(clip_id: str, idx: int, gt: torch.Tensor, logits: torch.Tensor) -> dict:

@@ -1,6 +1,5 @@
 """tools/dataset_converters/check_avs_dataset.py: a clean root passes (exit 0); each planted
 fault fails (exit 1) with a message that names the file and the kind of problem."""
-import importlib.util
 import os
 import pickle
 from pathlib import Path
@@ -13,17 +12,12 @@ from PIL import Image
 
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from tests.layout_fixtures import write_avss, write_ms3, write_s4, write_vpo
-
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters' / \
-    'check_avs_dataset.py'
+from tests.tool_loader import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('check_avs_dataset', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/dataset_converters/check_avs_dataset.py')
 
 
 def run(tool, capsys, *argv):

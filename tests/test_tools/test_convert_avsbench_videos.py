@@ -1,7 +1,6 @@
 """video_io and tools/dataset_converters/convert_avsbench_videos.py on real AVSBench clips:
 frames chosen by AVSBench's rule (checked against PyAV timestamps decoded here), 224 x 224
 frames, 16-kHz wavs equal to the shared reference wav, log-mel caches, and clear errors."""
-import importlib.util
 import os
 import pickle
 from fractions import Fraction
@@ -17,21 +16,18 @@ from mmseg_avs.datasets import AVSBenchMS3Dataset
 from mmseg_avs.datasets.layout_check import check_layout
 from mmseg_avs.datasets.transforms import LoadAVSAudio
 from mmseg_avs.datasets.video_io import VideoFileError, read_audio_track, read_video_seconds
+from tests.tool_loader import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 CLIPS = REPO.parent / 'shared' / 'data' / 'avsbench_clips'
 # 25 fps 480x360 (its sound track is the shared real_clip_16k.wav), and 7.288 fps mono audio
 CLIP_25 = CLIPS / 'single_GrqTKuk8x4.mp4'
 CLIP_7 = CLIPS / 'single_p04SYXuBSQ.mp4'
-TOOL = REPO / 'tools' / 'dataset_converters' / 'convert_avsbench_videos.py'
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('convert_avsbench_videos', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/dataset_converters/convert_avsbench_videos.py')
 
 
 def decode_with_times(path):

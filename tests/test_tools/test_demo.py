@@ -1,7 +1,6 @@
 """tools/demo.py: every output on the real AVSBench clips, one-line errors on bad input, and a
 round trip (a synthetic clip encoded to MP4 gives the masks of the dataset pipeline)."""
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -21,6 +20,7 @@ from PIL import Image
 from mmseg_avs.apis import AVSInferencer
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from tests.test_apis.media import REPO, encode_video, save_untrained_checkpoint
+from tests.tool_loader import load_tool
 
 DEMO = osp.join(REPO, 'tools/demo.py')
 CLIPS = sorted(glob.glob('/work/shared/data/avsbench_clips/*.mp4'))
@@ -28,10 +28,7 @@ CLIPS = sorted(glob.glob('/work/shared/data/avsbench_clips/*.mp4'))
 
 def load_demo():
     """tools/demo.py as a module: one process runs many videos without re-importing torch."""
-    spec = importlib.util.spec_from_file_location('avs_demo', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/demo.py')
 
 
 @pytest.fixture(scope='module')

@@ -1,6 +1,5 @@
 """tools/analysis/group_separation.py: its measures on hand-made cases, and a run on a tiny
 synthetic MS3 set with an untrained RAVS."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,17 +8,14 @@ import pytest
 import torch
 
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/synthetic/ravs_mit-tiny_synthetic-ms3.py')
 
 
 def _load_tool():
-    path = osp.join(REPO, 'tools', 'analysis', 'group_separation.py')
-    spec = importlib.util.spec_from_file_location('group_separation', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis/group_separation.py')
 
 
 def test_measures_by_hand():

@@ -7,7 +7,6 @@ converter: per stage i (1-4) with C channels, ``patch_embed{i}.{proj,norm}``, pe
 mlp.dwconv.dwconv, mlp.fc2}`` (no ``attn.sr``/``attn.norm`` where the reduction ratio is 1),
 ``norm{i}``, and the ImageNet classifier ``head``.
 """
-import importlib.util
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Sequence
@@ -17,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from mmseg.models.backbones import MixVisionTransformer
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests.tool_loader import load_tool
+
 HEADS = (1, 2, 5, 8)
 SR_RATIOS = (8, 4, 2, 1)
 PATCH = ((7, 4), (3, 2), (3, 2), (3, 2))  # (kernel, stride) of each stage's patch embedding
@@ -25,11 +25,7 @@ EPS = 1e-6  # MMSeg's LayerNorm eps in MixVisionTransformer; the reference below
 
 
 def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', 'model_converters', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(f'tools/model_converters/{name}.py')
 
 
 mit2mmseg = _load_tool('mit2mmseg_avs')

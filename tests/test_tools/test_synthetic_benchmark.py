@@ -1,12 +1,13 @@
 """tools/analysis/run_synthetic_benchmark.py in its quick mode: train, test with clean and
 perturbed audio, summarise over seeds, write the tables into a README block."""
-import importlib.util
 import json
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
+
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 pytestmark = pytest.mark.slow
@@ -59,11 +60,7 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
 
 
 def _load_tool():
-    path = osp.join(REPO, 'tools', 'analysis', 'run_synthetic_benchmark.py')
-    spec = importlib.util.spec_from_file_location('run_synthetic_benchmark', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis/run_synthetic_benchmark.py')
 
 
 def test_differences_to_the_baseline_are_paired_by_seed():

@@ -1,6 +1,5 @@
 """A truncated, corrupted or NaN checkpoint fails with an error naming the file, before any
 weight reaches the model: for load_from, for --resume and for tools/test.py CKPT."""
-import importlib.util
 import io
 import os.path as osp
 import struct
@@ -14,6 +13,7 @@ from mmengine.runner import load_checkpoint
 from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from mmseg_avs.utils import CheckpointError
 from mmseg_avs.utils.checkpoint_loading import verify_checkpoint_file
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/synthetic/baseline_mit-tiny_synthetic-ms3.py')
@@ -106,10 +106,7 @@ def test_missing_checkpoint_names_the_file(tmp_path):
 
 
 def tool_main(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+    return load_tool(f'tools/{name}.py').main
 
 
 def test_tools_test_refuses_a_truncated_checkpoint(checkpoint, tmp_path):

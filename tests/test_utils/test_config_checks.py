@@ -3,7 +3,6 @@ before anything is built or trained, with the config keys named; and every shipp
 keeps the reliability hooks of default_runtime.py."""
 import copy
 import glob
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -13,6 +12,7 @@ from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
 from mmseg_avs.utils import ConfigError, check_config
 from mmseg_avs.utils.config_checks import SPLIT_LOADERS
 from tests.layout_fixtures import write_avss
+from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
@@ -121,9 +121,7 @@ def test_clip_length_the_data_cannot_provide(roots, path, split, segments, frame
 def test_ama_groups_longer_than_the_ama_stages_fail_before_training(roots, tmp_path):
     """The backbone checks its per-stage lists when the runner builds it, before training
     (check_config does not repeat that check)."""
-    spec = importlib.util.spec_from_file_location('train', osp.join(REPO, 'tools/train.py'))
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_tool('tools/train.py')
     with pytest.raises(ValueError, match=r'fusion\.num_groups=\[14, 7, 5, 3\] has 4 entries '
                                          r'but fusion_stages=\[0, 1, 2\] fuses 3 stages'):
         train.main([SGSM, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
