@@ -53,6 +53,10 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
     res = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert res.returncode == 0 and (log.parent / 'metrics_noise.json').is_file()
     assert timing.stat().st_mtime_ns == stamp
+    # a run made with other training options is not reused
+    res = subprocess.run(args + ['--iters', '5'], cwd=REPO, capture_output=True, text=True,
+                         timeout=900)
+    assert res.returncode != 0 and 'was made with other options' in res.stderr
     # the cached data set was made with the hard preset: asking for another one is refused
     res = subprocess.run(args + ['--preset', 'easy'], cwd=REPO, capture_output=True, text=True,
                          timeout=900)
@@ -80,3 +84,13 @@ def test_differences_to_the_baseline_are_paired_by_seed():
     assert 'delta/J&F@state_transition' not in stats
     assert not any(k.startswith('delta/') for k in summary['ms3|ladder|Baseline']['stats'])
     assert '| RAVS | 0,1,2 | 4.0 ± 2.6 | 1.0 | – |' in tool.markdown_tables(summary)
+
+
+def test_the_learning_rate_schedule_ends_with_the_run():
+    """A shorter or longer run than the config's 800 iterations still decays to eta_min."""
+    from mmengine.config import Config
+    tool = _load_tool()
+    schedule = Config.fromfile(osp.join(REPO, 'configs/_base_/schedules/schedule_synthetic.py'))
+    assert schedule.param_scheduler[1]['type'] == 'PolyLR'  # the entry the option overrides
+    assert 'param_scheduler.1.end=400' in tool.data_options('root', 64, 400)
+    assert 'param_scheduler=None' in tool.data_options('root', 32, 4)

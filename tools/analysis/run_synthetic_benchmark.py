@@ -98,6 +98,8 @@ def data_options(data_root: str, image_size: int, iters: int) -> List[str]:
                  f"test_dataloader.dataset.pipeline.1.scale='({image_size},{image_size})'"]
     if iters < 100:   # the schedule's warm-up would outlast the run
         opts.append('param_scheduler=None')
+    else:  # the polynomial decay (schedule_synthetic.py) ends with the run, whatever its length
+        opts.append(f'param_scheduler.1.end={iters}')
     return opts
 
 
@@ -110,13 +112,15 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
     tests = {'clean': done}
     if exp.dataset == 'ms3':
         tests.update({p: osp.join(work, f'metrics_{p}.json') for p in PERTURBATIONS})
+    opts = data_options(osp.join(args.out_dir, 'data', exp.dataset), setting['image_size'],
+                        setting['iters']) + [f'randomness.seed={seed}', *exp.options]
+    if not args.summarise_only:
+        _check_run_options(work, opts)
     if not all(osp.isfile(p) for p in tests.values()):
         if args.summarise_only:
             return None
         config = osp.join(REPO, 'configs', 'synthetic',
                           exp.config.format('synthetic-' + exp.dataset))
-        opts = data_options(osp.join(args.out_dir, 'data', exp.dataset), setting['image_size'],
-                            setting['iters']) + [f'randomness.seed={seed}', *exp.options]
         ckpt = osp.join(work, f"iter_{setting['iters']}.pth")
         timing = osp.join(work, 'train_seconds.json')
         if not osp.isfile(timing):  # trained to the end before: only the tests are missing
@@ -137,6 +141,25 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
     print(f'done: {exp.dataset} {exp.name} seed {seed}: '
           f"J&F {result['metrics']['J&F']:.1f}", flush=True)
     return result
+
+
+def _check_run_options(work: str, opts: List[str]) -> None:
+    """Record a run's ``--cfg-options`` in its folder, and refuse to reuse (or complete) a run
+    made with other ones: its cached numbers would answer another question."""
+    record = osp.join(work, 'cfg_options.json')
+    if osp.isfile(record):
+        with open(record) as f:
+            made = json.load(f)
+        if made != opts:
+            raise ValueError(f'{work} was made with other options '
+                             f'({sorted(set(made) ^ set(opts))}): use another --out-dir')
+    elif osp.isdir(work):
+        raise ValueError(f'{work} records no options (made by an older version of this '
+                         'script): use another --out-dir')
+    else:
+        os.makedirs(work)
+        with open(record, 'w') as f:
+            json.dump(opts, f, indent=1)
 
 
 def _call(argv: List[str], work: str) -> None:
