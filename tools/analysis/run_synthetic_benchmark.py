@@ -18,7 +18,8 @@ GPU machine they share the GPU) and leaves ``runs/<dataset>/<name>/seed<k>/metri
 runs already finished are not repeated, so a killed benchmark resumes. The report is
 ``results.json`` (every run, plus mean and sample standard deviation over seeds),
 ``results.md`` (the tables) and ``results.png`` (J&F per case tag); ``--readme`` replaces the
-block between ``<!-- synthetic-benchmark:start -->`` and ``<!-- synthetic-benchmark:end -->``.
+block between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` (``--readme-block NAME``,
+default ``synthetic-benchmark``).
 """
 import argparse
 import json
@@ -42,7 +43,6 @@ TAGS = ('same_class_pair', 'state_transition', 'silent', 'offscreen')
 PERTURBATIONS = ('silence', 'noise', 'shuffle')
 HARD_CASES = ('same_class_pair', 'state_transition')  # the goal's case 1 and case 2
 DELTA_KEYS = ('J&F', *(f'J&F@{t}' for t in HARD_CASES))  # versus the Baseline
-README_START, README_END = '<!-- synthetic-benchmark:start -->', '<!-- synthetic-benchmark:end -->'
 MODES = {
     # image side, clips per split (train, val, test), training iterations, seeds
     'quick': dict(image_size=32, num_clips=dict(train=4, val=2, test=4), iters=4, seeds=[0]),
@@ -325,34 +325,37 @@ def plot(summary: Dict[str, dict], path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     datasets = [d for d in ('ms3', 'avss') if any(e['dataset'] == d for e in summary.values())]
-    fig, axes = plt.subplots(len(datasets), 1, figsize=(11, 3.6 * len(datasets)), squeeze=False)
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(13, 3.6 * len(datasets)), squeeze=False)
     keys = ['J&F'] + [f'J&F@{t}' for t in TAGS]
     for ax, dataset in zip(axes[:, 0], datasets):
         rows = [e for e in summary.values() if e['dataset'] == dataset]
         width = 0.8 / len(rows)
+        colours = plt.cm.tab20(np.arange(len(rows)) % 20)  # tab10 would repeat past 10 models
         for i, e in enumerate(rows):
             stats = [e['stats'].get(f'metrics/{k}', dict(mean=np.nan, std=0)) for k in keys]
             ax.bar(np.arange(len(keys)) + i * width, [s['mean'] for s in stats], width,
-                   yerr=[s['std'] for s in stats], label=e['name'], capsize=2)
+                   yerr=[s['std'] for s in stats], label=e['name'], capsize=2,
+                   color=colours[i])
         ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, ['overall'] + list(TAGS))
         ax.set_ylabel('J&F (%)')
         ax.set_title(f'synthetic {dataset}: test split, mean ± std over seeds')
-        ax.legend(fontsize=7, ncol=3)
+        ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.0, 1.0))  # beside the bars
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def update_readme(readme: str, table: str, command: str) -> None:
+def update_readme(readme: str, table: str, command: str, block: str) -> None:
+    """Replace what stands between ``<!-- {block}:start -->`` and ``<!-- {block}:end -->``."""
+    start, end = f'<!-- {block}:start -->', f'<!-- {block}:end -->'
     with open(readme) as f:
         text = f.read()
-    if README_START not in text or README_END not in text:
-        raise ValueError(f'{readme} has no {README_START} ... {README_END} block')
-    head, rest = text.split(README_START, 1)
-    tail = rest.split(README_END, 1)[1]
-    block = f'{README_START}\n_Made by `{command}`._\n\n{table}\n{README_END}'
+    if start not in text or end not in text:
+        raise ValueError(f'{readme} has no {start} ... {end} block')
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
     with open(readme, 'w') as f:
-        f.write(head + block + tail)
+        f.write(f'{head}{start}\n_Made by `{command}`._\n\n{table}\n{end}{tail}')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -369,6 +372,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, help="training iterations (default: the mode's)")
     parser.add_argument('--jobs', type=int, default=1, help='runs at once')
     parser.add_argument('--readme', help='write the tables into this README')
+    parser.add_argument('--readme-block', default='synthetic-benchmark',
+                        help='the README block NAME, between <!-- NAME:start --> and '
+                        '<!-- NAME:end -->')
     parser.add_argument('--summarise-only', action='store_true',
                         help='report the finished runs only; train nothing')
     return parser.parse_args(argv)
@@ -406,7 +412,7 @@ def main(argv=None) -> Dict[str, dict]:
     plot(summary, osp.join(args.out_dir, 'results.png'))
     if args.readme:
         update_readme(args.readme, table, 'python tools/analysis/run_synthetic_benchmark.py '
-                      + ' '.join(argv if argv is not None else sys.argv[1:]))
+                      + ' '.join(argv if argv is not None else sys.argv[1:]), args.readme_block)
     print(table)
     return summary
 
