@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import shlex
 import subprocess
 import sys
 import time
@@ -412,7 +413,7 @@ def main(argv=None) -> Dict[str, dict]:
     plot(summary, osp.join(args.out_dir, 'results.png'))
     if args.readme:
         update_readme(args.readme, table, 'python tools/analysis/run_synthetic_benchmark.py '
-                      + ' '.join(argv if argv is not None else sys.argv[1:]), args.readme_block)
+                      + shlex.join(argv if argv is not None else sys.argv[1:]), args.readme_block)
     print(table)
     return summary
 
