@@ -1,16 +1,18 @@
 """Train and evaluate the ablations of the paper on the synthetic data set, several seeds each.
 
     python tools/analysis/run_synthetic_benchmark.py --mode full --out-dir DIR [--jobs N]
-        [--seeds 0 1 2] [--studies ladder ue groups] [--models NAME ...] [--readme README.md]
+        [--seeds 0 1 2] [--studies ladder ue groups robust] [--models NAME ...]
+        [--readme README.md]
     python tools/analysis/run_synthetic_benchmark.py --mode quick --out-dir DIR   # CI-sized
     python tools/analysis/run_synthetic_benchmark.py --mode cpu --out-dir DIR     # 1 seed, 64²
 
 Studies: ``ladder`` (paper Table 3: Baseline, +GTF, +SGSM, +SGSM+CST, +AMA+UE = RAVS) on the
 binary (MS3 layout) and semantic (AVSS layout) sets; ``ue`` (UE head without AMA, fusion
 'attenuate' and 'paper', and 'attenuate' without the temporal attention, next to the
-Baseline); ``groups`` (paper Table 4: RAVS with groups
-[28,14,5], [14,7,5], [10,7,5], [5,5,5], binary set). Every trained model is tested on the test
-split (dataset protocol) and, for the binary set, again with its audio replaced
+Baseline); ``groups`` (paper Table 4: RAVS with groups [28,14,5], [14,7,5], [10,7,5],
+[5,5,5], binary set); ``robust`` (not in the paper: RAVS trained with ``ClipRandomSilence``,
+a tenth of the clips silent with empty masks, both sets). Every trained model is tested on
+the test split (dataset protocol) and, for the binary set, again with its audio replaced
 (``tools/test.py --audio-perturb silence|noise|shuffle``).
 
 Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once; on a
@@ -34,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
+from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
@@ -81,6 +84,9 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
                      # control: the same head without attention across the frames
                      Experiment('ue', dataset, 'UE attenuate, no temporal',
                                 'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0'])]
+        if 'robust' in studies:  # not in the paper: silence teaches "no sound, no mask"
+            runs.append(Experiment('robust', dataset, 'RAVS + silent-clip training',
+                                   'ravs-silence_mit-tiny_{}.py'))
     if 'groups' in studies:
         runs += [Experiment('groups', 'ms3', f'RAVS groups {g}', 'ravs_mit-tiny_{}.py',
                             [f'model.backbone.fusion.num_groups={g}'])
@@ -88,15 +94,19 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
     return runs
 
 
-def data_options(data_root: str, image_size: int, iters: int) -> List[str]:
+def data_options(config: str, data_root: str, image_size: int, iters: int) -> List[str]:
     opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
             f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=50']
-    for split in ('train', 'val', 'test'):
+    splits = ('train', 'val', 'test')
+    for split in splits:
         opts.append(f'{split}_dataloader.dataset.data_root={data_root}')
     if image_size != 96:
-        opts += [f"train_dataloader.dataset.pipeline.3.scale='({image_size},{image_size})'",
-                 f"val_dataloader.dataset.pipeline.1.scale='({image_size},{image_size})'",
-                 f"test_dataloader.dataset.pipeline.1.scale='({image_size},{image_size})'"]
+        cfg = Config.fromfile(config)
+        for split in splits:
+            pipeline = cfg[f'{split}_dataloader']['dataset']['pipeline']
+            index = [step['type'] for step in pipeline].index('ClipResize')
+            opts.append(f'{split}_dataloader.dataset.pipeline.{index}.scale='
+                        f"'({image_size},{image_size})'")
     if iters < 100:   # the schedule's warm-up would outlast the run
         opts.append('param_scheduler=None')
     else:  # the polynomial decay (schedule_synthetic.py) ends with the run, whatever its length
@@ -113,15 +123,15 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
     tests = {'clean': done}
     if exp.dataset == 'ms3':
         tests.update({p: osp.join(work, f'metrics_{p}.json') for p in PERTURBATIONS})
-    opts = data_options(osp.join(args.out_dir, 'data', exp.dataset), setting['image_size'],
-                        setting['iters']) + [f'randomness.seed={seed}', *exp.options]
+    config = osp.join(REPO, 'configs', 'synthetic', exp.config.format('synthetic-' + exp.dataset))
+    opts = data_options(config, osp.join(args.out_dir, 'data', exp.dataset),
+                        setting['image_size'], setting['iters']) + [
+                            f'randomness.seed={seed}', *exp.options]
     if not args.summarise_only:
         _check_run_options(work, opts)
     if not all(osp.isfile(p) for p in tests.values()):
         if args.summarise_only:
             return None
-        config = osp.join(REPO, 'configs', 'synthetic',
-                          exp.config.format('synthetic-' + exp.dataset))
         ckpt = osp.join(work, f"iter_{setting['iters']}.pth")
         timing = osp.join(work, 'train_seconds.json')
         if not osp.isfile(timing):  # trained to the end before: only the tests are missing
@@ -363,8 +373,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--mode', choices=sorted(MODES), default='full')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--studies', nargs='+', default=['ladder', 'ue', 'groups'],
-                        choices=['ladder', 'ue', 'groups'])
+    parser.add_argument('--studies', nargs='+', default=['ladder', 'ue', 'groups', 'robust'],
+                        choices=['ladder', 'ue', 'groups', 'robust'])
     parser.add_argument('--datasets', nargs='+', default=['ms3', 'avss'], choices=['ms3', 'avss'])
     parser.add_argument('--models', nargs='+', help='only the models of these names')
     parser.add_argument('--seeds', nargs='+', type=int, help="default: the mode's")

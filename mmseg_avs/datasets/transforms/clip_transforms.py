@@ -82,6 +82,48 @@ class ClipRandomFlip(BaseTransform):
 
 
 @TRANSFORMS.register_module()
+class ClipRandomSilence(BaseTransform):
+    """With probability ``prob``, make a whole clip silent: then nothing sounds, so nothing is
+    to be segmented.
+
+    Not in the paper: a training augmentation in the spirit of AVSBench-Robust's negative audio,
+    for models that must predict an empty mask when they hear silence. It asks the following
+    :class:`LoadAVSAudio` to read zeros instead of the clip's sound (key ``audio_perturb``) and
+    turns every annotated pixel into background (0); pixels without ground truth
+    (``ignore_index``) stay ignored, so semi-supervised frames stay unsupervised.
+
+    Required keys: ``gt_seg_maps``; it must come before the audio is loaded. Added key:
+    ``audio_perturb`` (``'silence'``, only on the clips it silences).
+
+    Args:
+        prob (float): Probability of silencing a clip. Defaults to 0.1.
+        ignore_index (int): Label of pixels without ground truth. Defaults to 255.
+    """
+
+    def __init__(self, prob: float = 0.1, ignore_index: int = 255) -> None:
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        self.prob = prob
+        self.ignore_index = ignore_index
+
+    def transform(self, results: dict) -> dict:
+        if 'audio' in results:
+            raise ValueError('ClipRandomSilence must come before LoadAVSAudio in the pipeline: '
+                             'the audio of this clip is already loaded')
+        if 'gt_seg_maps' not in results:
+            raise KeyError('ClipRandomSilence needs gt_seg_maps: put it after '
+                           'LoadAVSClipAnnotations')
+        if np.random.rand() < self.prob:
+            results['audio_perturb'] = 'silence'
+            results['gt_seg_maps'] = [np.where(seg == self.ignore_index, seg, 0).astype(seg.dtype)
+                                      for seg in results['gt_seg_maps']]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(prob={self.prob}, ignore_index={self.ignore_index})'
+
+
+@TRANSFORMS.register_module()
 class ClipPhotoMetricDistortion(BaseTransform):
     """Random brightness, contrast, saturation and hue, drawn once per clip.
 

@@ -30,9 +30,10 @@ class LoadAVSAudio(BaseTransform):
     """Read a clip's audio and turn it into one front-end input per second.
 
     Required keys: ``audio_path`` (a wav holding the whole clip; ``source='wav'``) or
-    ``audio_pkl_path`` (``source='pkl'``). Optional key: ``num_real_frames`` (default
+    ``audio_pkl_path`` (``source='pkl'``). Optional keys: ``num_real_frames`` (default
     ``num_segments``), how many leading seconds really exist, e.g. 5 for AVSBench-Semantic
-    v1s/v1m clips stored in 10-frame slots.
+    v1s/v1m clips stored in 10-frame slots; ``audio_perturb`` (set by
+    :class:`ClipRandomSilence` on the clips it silences), which overrides ``perturb``.
 
     Added keys: ``audio`` (float32, leading axis ``num_segments``; entries past
     ``num_real_frames`` are zeros, as the official AVSS code zero-pads to 10) and
@@ -125,12 +126,18 @@ class LoadAVSAudio(BaseTransform):
         if not 1 <= num_real <= self.num_segments:
             raise ValueError(f'num_real_frames must be in [1, {self.num_segments}], '
                              f'got {num_real}')
+        # a training augmentation (ClipRandomSilence) may ask for a perturbation per clip
+        perturb = results.get('audio_perturb', self.perturb)
+        if perturb is not None and (perturb not in self.PERTURBATIONS or self.source != 'wav'):
+            raise ValueError(f'audio_perturb={perturb!r} of clip {results.get("clip_id")}: '
+                             f"needs one of {self.PERTURBATIONS} and source='wav' "
+                             f'(source is {self.source!r})')
         if self.source == 'pkl':
             feats = self._load_pkl(results['audio_pkl_path'], num_real)
         else:
             wave = self._read_clip(results, num_real)
-            if self.perturb is not None:
-                wave = perturb_waveform(wave, self.perturb, str(results.get('clip_id')))
+            if perturb is not None:
+                wave = perturb_waveform(wave, perturb, str(results.get('clip_id')))
             feats = self._features(wave, num_real)
         audio = np.zeros((self.num_segments, ) + feats.shape[1:], dtype=np.float32)
         audio[:num_real] = feats[:num_real]
