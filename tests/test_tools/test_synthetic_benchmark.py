@@ -37,6 +37,9 @@ def test_quick_benchmark_writes_results_and_readme(tmp_path):
     text = readme.read_text()
     assert text.startswith('intro\n') and text.endswith('outro\n') and 'old' not in text
     assert '| ladder | +AMA+UE (RAVS) | 0 |' in text and 'FPR silence' in text
+    # the last column of the main table: frames predicted empty with the clip's own audio
+    (row, ) = [line for line in text.splitlines() if line.startswith('| ladder | +AMA+UE')]
+    assert row.endswith(f"| {run['metrics']['empty_pred']:.1f} |")
     assert '| reference | nothing (no model) | – |' in text
     assert 0 <= run['metrics_silence']['empty_pred'] <= 100 and 'empty silence' in text
     assert (out / 'results.png').stat().st_size > 0

@@ -277,15 +277,19 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
             continue
         lines += [f'**Synthetic {title}**, test split, dataset protocol, mean ± sample std '
                   'over the seeds listed' + ('; `reference` rows are trivial predictors scored '
-                                             'by the same metric, no model.'
-                                             if dataset == 'ms3' else '.'), '',
+                                             'by the same metric, no model'
+                                             if dataset == 'ms3' else '')
+                  + '; empty: share of frames predicted empty (%), 100 for a run that '
+                  'collapsed to empty masks.', '',
                   '| study | model | seeds | J | F | J&F | '
-                  + ' | '.join(f'J&F@{t}' for t in TAGS) + ' | FPR@silent | FPR@offscreen |',
-                  '|' + ' --- |' * (8 + len(TAGS))]
+                  + ' | '.join(f'J&F@{t}' for t in TAGS)
+                  + ' | FPR@silent | FPR@offscreen | empty |',
+                  '|' + ' --- |' * (9 + len(TAGS))]
         for e in rows:
             cells = [_cell(e, f'metrics/{k}') for k in ('J', 'F', 'J&F')]
             cells += [_cell(e, f'metrics/J&F@{t}') for t in TAGS]
-            cells += [_cell(e, 'metrics/FPR@silent'), _cell(e, 'metrics/FPR@offscreen')]
+            cells += [_cell(e, f'metrics/{k}')
+                      for k in ('FPR@silent', 'FPR@offscreen', 'empty_pred')]
             lines.append(f"| {e['study']} | {e['name']} | {_seeds(e)} | "
                          + ' | '.join(cells) + ' |')
         lines.append('')
