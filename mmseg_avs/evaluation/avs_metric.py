@@ -12,8 +12,13 @@ NUM_THRESHOLDS = 255  # AVSBench's Eval_Fmeasure(pr_num=255)
 AVSBENCH_EPS = 1e-7  # mask_iou
 AVSBENCH_PR_EPS = 1e-20  # _eval_pr
 AVSS_EPS = 2.220446049250313e-16  # np.spacing(1) in calc_color_miou_fscore
-# AVSBench's F thresholds (float32 linspace(0, 1 - 1e-10, 255)), then +inf for _threshold_bucket
-_THRESHOLDS = np.append(torch.linspace(0, 1 - 1e-10, NUM_THRESHOLDS).numpy(), np.float32(np.inf))
+# AVSBench's F thresholds: float32 linspace(0, 1 - 1e-10, 255), the last one exactly 1.0
+_THRESHOLDS = torch.linspace(0, 1 - 1e-10, NUM_THRESHOLDS).numpy()
+# for _threshold_histogram: its guess scale, the fraction of a scaled score above which the
+# guess may be one short, and threshold g + 1 at code g of either half
+_GUESS_SCALE = np.float32((NUM_THRESHOLDS - 1) * (1 - 1e-5))
+_NEAR_FRACTION = np.float32(0.997)
+_NEXT_THRESHOLD = np.tile(np.append(_THRESHOLDS[1:], np.float32(np.inf)), 2)
 
 Frame = Tuple[str, dict]  # (clip_id, per-frame record)
 
@@ -25,7 +30,7 @@ class AVSMetric(BaseMetric):
     ``process`` receives per-frame samples (``SegDataSample.to_dict()``) carrying ``pred_sem_seg``,
     ``seg_logits``, ``gt_sem_seg`` and the metainfo ``clip_id``, ``frame_idx``, optional
     ``is_padded`` (default False) and optional ``case_tags``. It keeps only small per-frame
-    statistics (per-class pixel counts, or AVSBench's 255-point F curve), never masks.
+    statistics (per-class pixel counts, or AVSBench's 2 x 255 threshold histogram), never masks.
 
     One result is appended per clip found in a batch: a dataset item is a clip, so the number of
     results equals the dataset length that MMEngine's ``evaluate(size)`` truncates to, and the
@@ -41,11 +46,14 @@ class AVSMetric(BaseMetric):
       (background included, absent classes count 0); F_beta per class from TP/FP/FN, nan-mean
       over classes. Padded frames are skipped.
     - ``'avsbench'`` (TPAVI binary, ``num_classes == 2``): from ``seg_logits`` (1 channel: sigmoid;
-      2 channels: softmax[1]). Per-frame IoU of score > 0.5 (empty truth: fraction of pixels
-      predicted background), averaged per clip, then over clips. F from 255 thresholds, empty-truth
-      frames skipped, maximum of each clip's mean curve (0 for a clip without a non-empty frame),
-      averaged over clips. The official code has no ignore label, so ``ignore_index`` pixels count
-      as background. Padded frames are skipped (the official S4/MS3 clips have none).
+      2 channels: sigmoid(l1 - l0), the reference code's softmax[1] written as the 1-channel case;
+      it differs from ``torch.softmax`` only by float32 rounding, which can move a score lying
+      on a threshold to the other side). Per-frame IoU of score > 0.5 (empty truth: fraction of
+      pixels predicted background), averaged per clip, then over clips. F from 255 thresholds,
+      empty-truth frames skipped, maximum of each clip's mean curve (0 for a clip without a
+      non-empty frame), averaged over clips. The official code has no ignore label, so
+      ``ignore_index`` pixels count as background. Padded frames are skipped (the official
+      S4/MS3 clips have none).
     - ``'avss'`` (AVSBench-Semantic official): from ``pred_sem_seg``; per frame and class IoU and
       F_beta, summed per class over frames and divided by the number of frames where the class is
       in the prediction or the truth, then averaged over all classes (a class never seen counts 0).
@@ -154,10 +162,8 @@ class AVSMetric(BaseMetric):
         if 'uncertainty' in sample and not is_padded:
             record['uncertainty'] = float(sample['uncertainty']['data'].float().mean())
         if self.protocol == 'avsbench':
-            logits = sample['seg_logits']['data']
-            if not all(bool(v.isfinite()) for v in torch.aminmax(logits)):  # NaN propagates
-                raise ValueError(f'{where}: non-finite seg_logits (NaN or inf)')
-            record.update(_binary_frame_stats(logits, gt, self.beta2))
+            scores = _foreground_scores(sample['seg_logits']['data'], where)
+            record.update(_binary_frame_stats(scores, gt.cpu().numpy()))
             return record
         pred = sample['pred_sem_seg']['data'].squeeze(0).long()
         _check_labels(pred, 'pred_sem_seg', self.num_classes, None, where)
@@ -207,7 +213,7 @@ def _mean_uncertainty(frames: List[Frame], key: str) -> Dict[str, float]:
 def _check_labels(labels: torch.Tensor, key: str, num_classes: int,
                   ignore_index: Optional[int], where: str) -> None:
     """Raise if a label is neither a class nor ``ignore_index``: the counts would drop it."""
-    low, high = torch.aminmax(labels)
+    low, high = (int(bound) for bound in torch.aminmax(labels))  # ints: tensor comparisons cost
     if low >= 0 and high < num_classes:  # the common case, in one pass
         return
     bad = (labels < 0) | (labels >= num_classes)
@@ -238,21 +244,40 @@ def _class_counts(pred: torch.Tensor, gt: torch.Tensor, num_classes: int,
     return counts.cpu().numpy().astype(np.int64)
 
 
-def _binary_frame_stats(logits: torch.Tensor, gt: torch.Tensor, beta2: float) -> dict:
-    """AVSBench's per-frame statistics: IoU counts at 0.5 and the F curve over 255 thresholds.
+def _foreground_scores(logits: torch.Tensor, where: str) -> np.ndarray:
+    """AVSBench's score per pixel: sigmoid of the 1-channel logit, softmax[1] of 2 channels.
+
+    Args:
+        logits (torch.Tensor): ``[C, H, W]`` logits, C = 1 or 2.
+        where (str): The clip and frame, for the error messages.
+
+    Returns:
+        np.ndarray: ``[H, W]`` float32 scores in [0, 1].
+    """
+    if logits.shape[0] not in (1, 2):
+        raise ValueError(f"{where}: protocol 'avsbench' needs 1 or 2 logit channels, "
+                         f'got {logits.shape[0]}')
+    logits = logits.float().cpu().numpy()
+    # softmax(logits)[1] == sigmoid(l1 - l0): the published 1-channel sigmoid on the
+    # foreground-minus-background logit, a quarter of the cost of a softmax over dim 0
+    fg_logit = logits[0] if logits.shape[0] == 1 else logits[1] - logits[0]
+    # a non-finite logit makes fg_logit non-finite; huge finite logits may too (their sigmoid
+    # is then 0 or 1, as their softmax), so only then are the logits themselves looked at
+    if not np.isfinite(fg_logit).all() and not np.isfinite(logits).all():
+        raise ValueError(f'{where}: non-finite seg_logits (NaN or inf)')
+    return torch.sigmoid(torch.from_numpy(fg_logit)).numpy()
+
+
+def _binary_frame_stats(scores: np.ndarray, gt: np.ndarray) -> dict:
+    """AVSBench's per-frame statistics: IoU counts at 0.5 and the score histogram for F.
 
     The pixel work is in NumPy: on a CPU its comparisons and gathers on one frame are several
     times faster than PyTorch's, and this runs once per frame of every evaluation.
+
+    Args:
+        scores (np.ndarray): ``[H, W]`` float32 scores from :func:`_foreground_scores`.
+        gt (np.ndarray): ``[H, W]`` labels, 0, 1 or the ignore index.
     """
-    logits = logits.float()
-    if logits.shape[0] == 1:
-        scores = logits[0].sigmoid()
-    elif logits.shape[0] == 2:
-        scores = logits.softmax(dim=0)[1]
-    else:
-        raise ValueError(f"protocol 'avsbench' needs 1 or 2 logit channels, got {logits.shape[0]}")
-    scores = scores.cpu().numpy()
-    gt = gt.cpu().numpy()
     # the official binary code has no ignore label: ignored pixels count as background (the
     # labels were checked to be 0, 1 or ignore_index)
     target = gt == 1
@@ -264,42 +289,62 @@ def _binary_frame_stats(logits: torch.Tensor, gt: torch.Tensor, beta2: float) ->
         pred_area=pred_area,
         gt_area=gt_area,
         num_pixels=target.size,
-        f_curve=_f_curve(scores, target, gt_area, beta2) if gt_area else None,
+        # F is skipped on an empty truth; the curves are computed for all frames at once
+        threshold_hist=_threshold_histogram(scores, target) if gt_area else None,
         gt_fg=gt_area > 0,
         pred_fg=pred_area > 0)
 
 
-def _threshold_bucket(scores: np.ndarray) -> np.ndarray:
-    """Per score in [0, 1], the number of AVSBench thresholds <= it (1..255), exactly.
+def _threshold_histogram(scores: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Pixels counted by the index of the last AVSBench threshold <= their score, exactly.
 
-    The thresholds are AVSBench's float32 ``linspace(0, 1 - 1e-10, 255)`` (the last one rounds to
-    exactly 1.0), and a pixel is foreground at threshold t when score >= t, so a pixel of bucket
-    b is foreground at thresholds 0..b-1. The thresholds are k/254 up to float32 rounding, so
-    ``floor(254 * score)`` is the index of the last threshold <= score or off by one either
-    way; two comparisons with the true float32 thresholds settle it. This is what
-    ``torch.bucketize(scores, thresholds, right=True)`` returns, several times faster.
+    A pixel is foreground at threshold t when score >= t, so a pixel of index i (0..254) is
+    foreground at thresholds 0..i. The float32 thresholds are k/254 within a relative 6e-8, so
+    the guess g = ``floor(score * 254 * (1 - 1e-5))`` is the index or one below it, never more
+    and never less (the 1e-5 margin dwarfs both that error and float32 rounding). It is one
+    below only for a score >= threshold g + 1, whose scaled score is then at least
+    (g + 1)(1 - 1.01e-5) > g + 1 - 0.0026: only pixels whose scaled score has a fraction
+    >= 0.997 (a few percent, and every score of exactly 1) are compared with the float32
+    threshold. The result equals ``torch.bucketize(scores, thresholds, right=True) - 1``.
+
+    Args:
+        scores (np.ndarray): float32 scores in [0, 1].
+        target (np.ndarray): Boolean truth of the same shape.
+
+    Returns:
+        np.ndarray: ``[2, 255]`` int32 counts, (background, truth) x index.
     """
-    guess = (scores * np.float32(NUM_THRESHOLDS - 1)).astype(np.int32)  # floor, as scores >= 0
-    bucket = guess + (_THRESHOLDS.take(guess) <= scores)
-    guess += 1
-    bucket += _THRESHOLDS.take(guess) <= scores
-    return bucket
+    scaled = scores.reshape(-1) * _GUESS_SCALE
+    guess = np.floor(scaled)
+    code = guess.astype(np.int16)  # at most 253
+    code += target.reshape(-1).view(np.uint8) * np.int16(NUM_THRESHOLDS)  # truth: upper half
+    scaled -= guess  # the fraction, exactly
+    near = np.flatnonzero(scaled >= _NEAR_FRACTION)
+    code[near] += _NEXT_THRESHOLD.take(code[near]) <= scores.reshape(-1)[near]
+    hist = np.bincount(code, minlength=2 * NUM_THRESHOLDS)
+    return hist.reshape(2, NUM_THRESHOLDS).astype(np.int32)
 
 
-def _f_curve(scores: np.ndarray, target: np.ndarray, gt_area: int, beta2: float) -> np.ndarray:
-    """F_beta at each of AVSBench's 255 thresholds, all at once, from one histogram."""
-    code = _threshold_bucket(scores)
-    code += target * np.int32(NUM_THRESHOLDS + 1)  # truth pixels in the upper half
-    hist = np.bincount(code.ravel(), minlength=2 * (NUM_THRESHOLDS + 1))
-    hist = hist.reshape(2, NUM_THRESHOLDS + 1)  # (background, truth) x bucket
-    # pixels foreground at threshold k = pixels of bucket > k
-    above = np.cumsum(hist[:, ::-1], 1)[:, ::-1][:, 1:].astype(np.float64)
-    pred_area, tp = above.sum(0), above[1]
+def _f_curves(hists: np.ndarray, gt_area: np.ndarray, beta2: float) -> np.ndarray:
+    """AVSBench's F_beta at each of the 255 thresholds, per frame, from the frames' histograms.
+
+    Args:
+        hists (np.ndarray): ``[N, 2, 255]`` outputs of :func:`_threshold_histogram`.
+        gt_area (np.ndarray): ``[N]`` truth pixels per frame.
+        beta2 (float): beta squared of F_beta.
+
+    Returns:
+        np.ndarray: ``[N, 255]`` F_beta curves.
+    """
+    # pixels foreground at threshold k = pixels whose index is >= k
+    above = np.cumsum(hists[..., ::-1], -1)[..., ::-1].astype(np.float64)
+    pred_area, tp = above.sum(1), above[:, 1]
     precision = tp / (pred_area + AVSBENCH_PR_EPS)
-    recall = tp / (gt_area + AVSBENCH_PR_EPS)
-    with np.errstate(invalid='ignore'):
-        f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
-    return np.nan_to_num(f, nan=0.0)
+    recall = tp / (gt_area[:, None] + AVSBENCH_PR_EPS)
+    denominator = beta2 * precision + recall
+    # 0 where precision and recall are both 0 (the reference's 0/0 = NaN, set to 0)
+    return np.divide((1 + beta2) * precision * recall, denominator,
+                     out=np.zeros_like(denominator), where=denominator > 0)
 
 
 def _dataset_scores(counts: np.ndarray, beta2: float) -> Tuple[float, float]:
@@ -348,11 +393,11 @@ def _avsbench_scores(frames: List[Frame], beta2: float) -> Tuple[float, float]:
     clip_j = np.bincount(clip_index, weights=iou, minlength=num_clips) / np.bincount(
         clip_index, minlength=num_clips)
 
-    has_curve = np.array([r['f_curve'] is not None for _, r in frames], dtype=bool)
+    has_curve = gt_area > 0  # F skips empty-truth frames
     curve_sum = np.zeros((num_clips, NUM_THRESHOLDS))
     if has_curve.any():
-        curves = np.stack([r['f_curve'] for _, r in frames if r['f_curve'] is not None])
-        np.add.at(curve_sum, clip_index[has_curve], curves)
+        hists = np.stack([r['threshold_hist'] for _, r in frames if r['gt_area']])
+        np.add.at(curve_sum, clip_index[has_curve], _f_curves(hists, gt_area[has_curve], beta2))
     num_curves = np.bincount(clip_index[has_curve], minlength=num_clips)
     # a clip without a non-empty frame scores 0, as the official batch function returns
     clip_f = np.where(num_curves > 0, curve_sum.max(axis=1) / np.maximum(num_curves, 1), 0.0)

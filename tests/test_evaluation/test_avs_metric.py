@@ -86,8 +86,8 @@ def random_clips(seed, num_classes, channels=None, padded=False, num_clips=7):
                 fg_logit[on_threshold] = torch.logit(picks.double()).numpy()
                 if empty and rng.random() < 0.5:
                     fg_logit[:] = -5.0
-                logits = (fg_logit[None] if clip_channels == 1 else
-                          np.stack([rng.normal(0, 1, size=(height, width)), fg_logit]))
+                bg_logit = np.where(on_threshold, 0.0, rng.normal(0, 1, size=(height, width)))
+                logits = fg_logit[None] if clip_channels == 1 else np.stack([bg_logit, fg_logit])
             tags = [tag for tag in TAGS if rng.random() < 0.35]
             samples.append(make_sample(
                 clip_id, t, num_slots, gt, pred=pred, logits=logits,
@@ -167,7 +167,8 @@ def naive_avss(samples, num_classes, beta2=0.3):
 
 def binary_scores(sample):
     logits = sample['seg_logits']['data'].float()
-    return torch.sigmoid(logits[0]) if logits.shape[0] == 1 else torch.softmax(logits, 0)[1]
+    # 2 channels: softmax[1], written as the sigmoid of the logit difference
+    return torch.sigmoid(logits[0] if logits.shape[0] == 1 else logits[1] - logits[0])
 
 
 def naive_avsbench_frame(sample, beta2):
@@ -295,10 +296,10 @@ def test_dataset_protocol_matches_naive(seed, num_classes):
 @pytest.mark.parametrize('channels', [1, 2, 0])
 def test_avsbench_protocol_matches_naive(seed, channels):
     samples = random_clips(seed + 10, 2, channels=channels)
-    # the random data must hit the edge cases: scores exactly 0, 1 and (sigmoid) on thresholds
+    # the random data must hit the edge cases: scores exactly 0, 1 and on thresholds
     scores = torch.cat([binary_scores(s).flatten() for s in samples])
     assert (scores == 1).any() and (scores == 0).any()
-    assert channels == 2 or torch.isin(scores, AVSBENCH_THRESHOLDS[1:-1]).any()
+    assert torch.isin(scores, AVSBENCH_THRESHOLDS[1:-1]).any()
     expected = naive_metrics(samples, 'avsbench', 2)
     assert_metrics_equal(run_metric(samples, 'avsbench', 2), expected)
 
@@ -329,17 +330,34 @@ def test_case_tag_numbers_are_the_protocol_on_the_tagged_frames(protocol, num_cl
         assert full[f'FPR@{tag}'] == pytest.approx(alone['FPR_empty'], rel=1e-12, nan_ok=True)
 
 
-def test_threshold_buckets_equal_bucketize_at_every_threshold():
-    """The arithmetic bucket of each score, against torch.bucketize on the float32 thresholds,
-    at each threshold, its float32 neighbours, 0, 1 and random scores."""
-    from mmseg_avs.evaluation.avs_metric import _threshold_bucket
-    t = AVSBENCH_THRESHOLDS
-    scores = torch.cat([t, torch.nextafter(t, torch.tensor(2.)),
-                        torch.nextafter(t, torch.tensor(-1.)), torch.tensor([0., 1.]),
-                        torch.rand(100_000, generator=torch.Generator().manual_seed(0))])
+def test_threshold_histogram_equals_bucketize_around_every_threshold():
+    """The histogram of each score's last threshold index, against torch.bucketize on the
+    float32 thresholds, for every float32 within 64 steps of each threshold, 0, 1 and random
+    scores, with a random truth."""
+    from mmseg_avs.evaluation.avs_metric import _threshold_histogram
+    gen = torch.Generator().manual_seed(0)
+    near = [AVSBENCH_THRESHOLDS]
+    for direction in (2., -1.):
+        step = AVSBENCH_THRESHOLDS
+        for _ in range(64):
+            step = torch.nextafter(step, torch.tensor(direction))
+            near.append(step)
+    scores = torch.cat(near + [torch.tensor([0., 1.]), torch.rand(100_000, generator=gen)])
     scores = scores.clamp(0, 1)
-    expected = torch.bucketize(scores, t, right=True)
-    assert torch.equal(torch.from_numpy(_threshold_bucket(scores.numpy())).long(), expected)
+    target = torch.rand(scores.shape, generator=gen) < 0.4
+    index = torch.bucketize(scores, AVSBENCH_THRESHOLDS, right=True) - 1
+    expected = torch.bincount(index + 255 * target, minlength=510).reshape(2, 255)
+    hist = _threshold_histogram(scores.numpy(), target.numpy())
+    assert torch.equal(torch.from_numpy(hist).long(), expected)
+
+
+def test_two_channel_logits_score_as_their_difference():
+    """softmax([l0, l1])[1] == sigmoid(l1 - l0): 2-channel logits give exactly the numbers of
+    the 1-channel logits l1 - l0."""
+    two = random_clips(7, 2, channels=2)
+    one = [dict(s, seg_logits=dict(data=s['seg_logits']['data'][1:] - s['seg_logits']['data'][:1]))
+           for s in two]
+    assert run_metric(two, 'avsbench', 2) == run_metric(one, 'avsbench', 2)
 
 
 def test_no_tag_keys_without_tags():
@@ -358,7 +376,7 @@ def test_results_are_small_per_frame_records():
         for record in result['frames']:
             for value in record.values():
                 assert not isinstance(value, torch.Tensor)
-                assert np.size(value) <= 255
+                assert np.size(value) <= 2 * 255  # a threshold histogram at most
 
 
 def test_a_frame_seen_twice_counts_once():
