@@ -162,7 +162,7 @@ class AVSMetric(BaseMetric):
         if 'uncertainty' in sample and not is_padded:
             record['uncertainty'] = float(sample['uncertainty']['data'].float().mean())
         if self.protocol == 'avsbench':
-            scores = _foreground_scores(sample['seg_logits']['data'], where)
+            scores = foreground_scores(sample['seg_logits']['data'], where)
             record.update(_binary_frame_stats(scores, gt.cpu().numpy()))
             return record
         pred = sample['pred_sem_seg']['data'].squeeze(0).long()
@@ -244,7 +244,7 @@ def _class_counts(pred: torch.Tensor, gt: torch.Tensor, num_classes: int,
     return counts.cpu().numpy().astype(np.int64)
 
 
-def _foreground_scores(logits: torch.Tensor, where: str) -> np.ndarray:
+def foreground_scores(logits: torch.Tensor, where: str) -> np.ndarray:
     """AVSBench's score per pixel: sigmoid of the 1-channel logit, softmax[1] of 2 channels.
 
     Args:
@@ -275,7 +275,7 @@ def _binary_frame_stats(scores: np.ndarray, gt: np.ndarray) -> dict:
     times faster than PyTorch's, and this runs once per frame of every evaluation.
 
     Args:
-        scores (np.ndarray): ``[H, W]`` float32 scores from :func:`_foreground_scores`.
+        scores (np.ndarray): ``[H, W]`` float32 scores from :func:`foreground_scores`.
         gt (np.ndarray): ``[H, W]`` labels, 0, 1 or the ignore index.
     """
     # the official binary code has no ignore label: ignored pixels count as background (the

@@ -35,6 +35,18 @@ def test_measures_by_hand():
     assert np.isnan(tool.pairwise_auc(np.array([1.]), np.array([])))
 
 
+def test_rank_auc_equals_the_pairwise_definition():
+    tool = _load_tool()
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        # few distinct values: many ties within and across the two sides
+        positive = rng.integers(0, 6, size=rng.integers(1, 40)).astype(float)
+        negative = rng.integers(0, 6, size=rng.integers(1, 40)).astype(float)
+        diff = positive[:, None] - negative[None, :]
+        expected = (diff > 0).mean() + 0.5 * (diff == 0).mean()
+        assert tool.pairwise_auc(positive, negative) == pytest.approx(expected, abs=1e-12)
+
+
 def test_token_roles_need_half_the_area():
     tool = _load_tool()
     sounding = np.zeros((4, 4), bool)

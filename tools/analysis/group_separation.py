@@ -70,11 +70,16 @@ def chance_purity(labels: np.ndarray, roles: np.ndarray, rng: np.random.Generato
 
 
 def pairwise_auc(positive: np.ndarray, negative: np.ndarray) -> float:
-    """P(a positive score > a negative score) + P(equal) / 2; NaN if either side is empty."""
+    """P(a positive score > a negative score) + P(equal) / 2; NaN if either side is empty.
+
+    Counted by ranks (``searchsorted`` in the sorted negatives), so whole masks of pixels fit.
+    """
     if not positive.size or not negative.size:
         return float('nan')
-    diff = positive[:, None] - negative[None, :]
-    return float((diff > 0).mean() + 0.5 * (diff == 0).mean())
+    negative = np.sort(negative.ravel())
+    below = np.searchsorted(negative, positive.ravel(), side='left')
+    not_above = np.searchsorted(negative, positive.ravel(), side='right')
+    return float((below.sum() + 0.5 * (not_above - below).sum()) / (positive.size * negative.size))
 
 
 def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict[str, dict]:
