@@ -300,8 +300,8 @@ def _threshold_histogram(scores: np.ndarray, target: np.ndarray) -> np.ndarray:
 
     A pixel is foreground at threshold t when score >= t, so a pixel of index i (0..254) is
     foreground at thresholds 0..i. The float32 thresholds are k/254 within a relative 6e-8, so
-    the guess g = ``floor(score * 254 * (1 - 1e-5))`` is the index or one below it, never more
-    and never less (the 1e-5 margin dwarfs both that error and float32 rounding). It is one
+    the guess g = ``floor(score * 254 * (1 - 1e-5))`` is the index or one below it, never above
+    it and never two below (the 1e-5 margin dwarfs both that error and float32 rounding). It is one
     below only for a score >= threshold g + 1, whose scaled score is then at least
     (g + 1)(1 - 1.01e-5) > g + 1 - 0.0026: only pixels whose scaled score has a fraction
     >= 0.997 (a few percent, and every score of exactly 1) are compared with the float32
