@@ -5,9 +5,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
-import torch
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from tests.test_tools.synthetic_checkpoint import random_checkpoint_on_synthetic_ms3
 from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -60,20 +59,7 @@ def test_token_roles_need_half_the_area():
 @pytest.mark.slow
 def test_run_on_synthetic_clips(tmp_path):
     tool = _load_tool()
-    root = str(tmp_path / 'ms3')
-    generate_synthetic_avs(root, layout='ms3', preset='hard', image_size=64, seed=0,
-                           num_clips={'train': 1, 'val': 1, 'test': 4})
-    opts = [f'test_dataloader.dataset.data_root={root}', 'test_dataloader.num_workers=0',
-            'test_dataloader.persistent_workers=False',
-            "test_dataloader.dataset.pipeline.1.scale='(64,64)'"]
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import MODELS
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(CONFIG).model)
-    ckpt = str(tmp_path / 'random.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    ckpt, opts = random_checkpoint_on_synthetic_ms3(tmp_path, CONFIG, test_clips=4)
     out = tmp_path / 'out'
     summary = tool.main([CONFIG, ckpt, ckpt, '--out', str(out), '--cfg-options', *opts])
     saved = json.loads((out / 'group_separation.json').read_text())

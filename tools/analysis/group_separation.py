@@ -24,10 +24,10 @@ Needs the MS3 layout's ``object_masks`` folder (written by the synthetic generat
 Writes ``group_separation.json`` and ``group_separation.md`` to ``--out``; the
 pictures of the groups are ``tools/analysis/show_clips.py --tag same_class_pair``.
 """
-import argparse
 import json
 import os
 import os.path as osp
+import sys
 from collections import defaultdict
 from typing import Dict, List
 
@@ -35,10 +35,11 @@ import mmcv
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.runner import Runner, load_checkpoint
 
 from mmseg_avs.datasets.synthetic_avs import object_mask_path
-from mmseg_avs.utils import add_run_arguments, load_run_config, parse_run_arguments
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from checkpoint_analysis import analyse_checkpoints, parse_checkpoint_args  # noqa: E402
 
 SOUNDING, SILENT = 1, 2
 
@@ -159,26 +160,10 @@ def markdown(summary: Dict[str, dict], tag: str, num_checkpoints: int) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoints', nargs='+', help='one or more (e.g. one per seed)')
-    parser.add_argument('--out', required=True, help='folder for the JSON and markdown')
-    parser.add_argument('--tag', default='same_class_pair', help='case tag of the frames')
-    add_run_arguments(parser)
-    return parse_run_arguments(parser, argv)
-
-
 def main(argv=None) -> Dict[str, dict]:
-    args = parse_args(argv)
-    cfg = load_run_config(args.config, args.cfg_options,
-                          args.work_dir or osp.join(args.out, 'run_logs'))
-    runner = Runner.from_cfg(cfg)
-    model = runner.model.eval()
-    per_checkpoint = []
-    for checkpoint in args.checkpoints:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-        per_checkpoint.append(analyse(model, runner.test_dataloader, args.tag))
+    args = parse_checkpoint_args(__doc__.split('\n')[0], 'same_class_pair',
+                                 'case tag of the frames', argv)
+    per_checkpoint = analyse_checkpoints(args, analyse)
     summary = summarise(per_checkpoint)
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'group_separation.json'), 'w') as f:

@@ -21,7 +21,6 @@ ranking. Needs the MS3 layout's ``object_masks`` folder (written by the syntheti
 next to ``gt_masks``). Writes ``score_by_region.json`` and ``score_by_region.md`` (one row per
 checkpoint: collapsed and healthy seeds differ too much for a mean) to ``--out``.
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -32,16 +31,14 @@ from typing import Dict, List, Optional
 import mmcv
 import numpy as np
 import torch
-from mmengine.runner import Runner, load_checkpoint
 
 from mmseg_avs.datasets.synthetic_avs import object_mask_path
 from mmseg_avs.evaluation.avs_metric import foreground_scores
-from mmseg_avs.utils import add_run_arguments, load_run_config, parse_run_arguments
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from checkpoint_analysis import analyse_checkpoints, parse_checkpoint_args  # noqa: E402
 from group_separation import pairwise_auc  # noqa: E402
 
-REGIONS = ('sounding', 'silent', 'background')
 COLUMNS = ('frames', 'empty', 'mean@sounding', 'mean@silent', 'mean@background',
            'above_half@sounding', 'above_half@silent', 'above_half@background', 'auc_silent',
            'auc_background')
@@ -89,7 +86,8 @@ def analyse(model: torch.nn.Module, dataloader, tag: Optional[str] = None) -> Di
     return summary
 
 
-def markdown(per_checkpoint: List[Dict[str, float]], checkpoints: List[str], tag: str) -> str:
+def markdown(per_checkpoint: List[Dict[str, float]], checkpoints: List[str],
+             tag: Optional[str]) -> str:
     frames = f'`{tag}` frames' if tag else 'all test frames'
     lines = [f'Foreground score by region on {frames}, one row per checkpoint (means over '
              'frames; empty and above-half in %):', '',
@@ -109,26 +107,10 @@ def markdown(per_checkpoint: List[Dict[str, float]], checkpoints: List[str], tag
     return '\n'.join(lines) + '\n'
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoints', nargs='+', help='one or more (e.g. one per seed)')
-    parser.add_argument('--out', required=True, help='folder for the JSON and markdown')
-    parser.add_argument('--tag', help='only frames with this case tag (default: all)')
-    add_run_arguments(parser)
-    return parse_run_arguments(parser, argv)
-
-
 def main(argv=None) -> List[Dict[str, float]]:
-    args = parse_args(argv)
-    cfg = load_run_config(args.config, args.cfg_options,
-                          args.work_dir or osp.join(args.out, 'run_logs'))
-    runner = Runner.from_cfg(cfg)
-    model = runner.model.eval()
-    per_checkpoint = []
-    for checkpoint in args.checkpoints:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-        per_checkpoint.append(analyse(model, runner.test_dataloader, args.tag))
+    args = parse_checkpoint_args(__doc__.split('\n')[0], None,
+                                 'only frames with this case tag (default: all)', argv)
+    per_checkpoint = analyse_checkpoints(args, analyse)
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'score_by_region.json'), 'w') as f:
         json.dump(dict(config=args.config, checkpoints=args.checkpoints, tag=args.tag,

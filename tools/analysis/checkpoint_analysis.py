@@ -1,0 +1,35 @@
+"""What the per-checkpoint analysis tools (``group_separation.py``, ``score_by_region.py``)
+share: their command line and the loop that evaluates each checkpoint on the test split."""
+import argparse
+import os.path as osp
+from typing import Callable, List, Optional
+
+from mmengine.runner import Runner, load_checkpoint
+
+from mmseg_avs.utils import add_run_arguments, load_run_config, parse_run_arguments
+
+
+def parse_checkpoint_args(description: str, tag_default: Optional[str], tag_help: str,
+                          argv=None) -> argparse.Namespace:
+    """``CONFIG CHECKPOINT [CHECKPOINT ...] --out DIR [--tag TAG]`` plus the run arguments."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config')
+    parser.add_argument('checkpoints', nargs='+', help='one or more (e.g. one per seed)')
+    parser.add_argument('--out', required=True, help='folder for the JSON and markdown')
+    parser.add_argument('--tag', default=tag_default, help=tag_help)
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
+
+
+def analyse_checkpoints(args: argparse.Namespace, analyse: Callable) -> List:
+    """``analyse(model, test_dataloader, args.tag)`` for each checkpoint, loaded strictly into
+    one model built from the config (eval mode)."""
+    cfg = load_run_config(args.config, args.cfg_options,
+                          args.work_dir or osp.join(args.out, 'run_logs'))
+    runner = Runner.from_cfg(cfg)
+    model = runner.model.eval()
+    results = []
+    for checkpoint in args.checkpoints:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        results.append(analyse(model, runner.test_dataloader, args.tag))
+    return results
