@@ -1,6 +1,9 @@
 """What the per-checkpoint analysis tools (``group_separation.py``, ``score_by_region.py``)
-share: their command line and the loop that evaluates each checkpoint on the test split."""
+share: their command line, the loop that evaluates each checkpoint on the test split and
+the report files."""
 import argparse
+import json
+import os
 import os.path as osp
 from typing import Callable, List, Optional
 
@@ -33,3 +36,15 @@ def analyse_checkpoints(args: argparse.Namespace, analyse: Callable) -> List:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
         results.append(analyse(model, runner.test_dataloader, args.tag))
     return results
+
+
+def write_report(args: argparse.Namespace, name: str, text: str, **results) -> None:
+    """``{name}.json`` (the config, checkpoints, tag and ``results``) and ``{name}.md``
+    (``text``, also printed) in ``args.out``."""
+    os.makedirs(args.out, exist_ok=True)
+    with open(osp.join(args.out, f'{name}.json'), 'w') as f:
+        json.dump(dict(config=args.config, checkpoints=args.checkpoints, tag=args.tag,
+                       **results), f, indent=1)
+    with open(osp.join(args.out, f'{name}.md'), 'w') as f:
+        f.write(text)
+    print(text)

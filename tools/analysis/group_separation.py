@@ -24,8 +24,6 @@ Needs the MS3 layout's ``object_masks`` folder (written by the synthetic generat
 Writes ``group_separation.json`` and ``group_separation.md`` to ``--out``; the
 pictures of the groups are ``tools/analysis/show_clips.py --tag same_class_pair``.
 """
-import json
-import os
 import os.path as osp
 import sys
 from collections import defaultdict
@@ -39,7 +37,8 @@ import torch.nn.functional as F
 from mmseg_avs.datasets.synthetic_avs import object_mask_path
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from checkpoint_analysis import analyse_checkpoints, parse_checkpoint_args  # noqa: E402
+from checkpoint_analysis import (analyse_checkpoints, parse_checkpoint_args,  # noqa: E402
+                                 write_report)
 
 SOUNDING, SILENT = 1, 2
 
@@ -165,14 +164,8 @@ def main(argv=None) -> Dict[str, dict]:
                                  'case tag of the frames', argv)
     per_checkpoint = analyse_checkpoints(args, analyse)
     summary = summarise(per_checkpoint)
-    os.makedirs(args.out, exist_ok=True)
-    with open(osp.join(args.out, 'group_separation.json'), 'w') as f:
-        json.dump(dict(config=args.config, checkpoints=args.checkpoints, tag=args.tag,
-                       per_checkpoint=per_checkpoint, summary=summary), f, indent=1)
-    text = markdown(summary, args.tag, len(args.checkpoints))
-    with open(osp.join(args.out, 'group_separation.md'), 'w') as f:
-        f.write(text)
-    print(text)
+    write_report(args, 'group_separation', markdown(summary, args.tag, len(args.checkpoints)),
+                 per_checkpoint=per_checkpoint, summary=summary)
     return summary
 
 

@@ -21,8 +21,6 @@ ranking. Needs the MS3 layout's ``object_masks`` folder (written by the syntheti
 next to ``gt_masks``). Writes ``score_by_region.json`` and ``score_by_region.md`` (one row per
 checkpoint: collapsed and healthy seeds differ too much for a mean) to ``--out``.
 """
-import json
-import os
 import os.path as osp
 import sys
 from collections import defaultdict
@@ -36,7 +34,8 @@ from mmseg_avs.datasets.synthetic_avs import object_mask_path
 from mmseg_avs.evaluation.avs_metric import foreground_scores
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from checkpoint_analysis import analyse_checkpoints, parse_checkpoint_args  # noqa: E402
+from checkpoint_analysis import (analyse_checkpoints, parse_checkpoint_args,  # noqa: E402
+                                 write_report)
 from group_separation import pairwise_auc  # noqa: E402
 
 COLUMNS = ('frames', 'empty', 'mean@sounding', 'mean@silent', 'mean@background',
@@ -111,14 +110,8 @@ def main(argv=None) -> List[Dict[str, float]]:
     args = parse_checkpoint_args(__doc__.split('\n')[0], None,
                                  'only frames with this case tag (default: all)', argv)
     per_checkpoint = analyse_checkpoints(args, analyse)
-    os.makedirs(args.out, exist_ok=True)
-    with open(osp.join(args.out, 'score_by_region.json'), 'w') as f:
-        json.dump(dict(config=args.config, checkpoints=args.checkpoints, tag=args.tag,
-                       per_checkpoint=per_checkpoint), f, indent=1)
-    text = markdown(per_checkpoint, args.checkpoints, args.tag)
-    with open(osp.join(args.out, 'score_by_region.md'), 'w') as f:
-        f.write(text)
-    print(text)
+    write_report(args, 'score_by_region', markdown(per_checkpoint, args.checkpoints, args.tag),
+                 per_checkpoint=per_checkpoint)
     return per_checkpoint
 
 
