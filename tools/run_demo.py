@@ -23,7 +23,7 @@ from mmengine.runner import Runner
 
 from mmseg_avs.apis import DEMO_WORK_DIR
 from mmseg_avs.datasets.case_tags import CASE_TAGS
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.evaluation import TRIVIAL_PREDICTORS, score_trivial
 from mmseg_avs.utils import load_run_config
 from mmseg_avs.visualization import draw_clip_grid, overlay_mask

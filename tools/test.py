@@ -8,6 +8,10 @@
 by white noise of the same loudness, or by the sound of another test clip.
 ``--report DIR`` writes ``DIR/index.html``: the metrics and every clip, worst J&F first, with
 pictures of its frames, ground truth, prediction and uncertainty (``AVSReportHook``).
+
+The checkpoint holds every weight: the config's pretrained files (visual ``init_cfg``, the
+audio encoder's ``pretrained``) are read by ``init_weights()`` when training starts, never
+here, so they need not be on disk.
 """
 import argparse
 import os.path as osp

@@ -27,6 +27,7 @@ model = dict(
         in_index=[0, 1, 2, 3],
         channels=64,
         num_classes=num_classes,
+        temporal_layers=0,  # each image is its own clip: nothing to attend across
         norm_cfg=dict(type='BN', requires_grad=True),
         loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
     train_cfg=dict(),

@@ -60,14 +60,16 @@ class AVSMetric(BaseMetric):
       Padded frames are evaluated with an all-background truth, as the official code does.
 
     Besides ``J``, ``F``, ``J&F``, ``FPR_empty``, ``empty_pred`` (the percentage of all evaluated
-    frames whose prediction has no foreground pixel) and ``num_frames`` it reports, for every
+    real frames whose prediction has no foreground pixel) and ``num_frames`` it reports, for every
     case tag found, ``J@tag``, ``F@tag``, ``J&F@tag``, ``FPR@tag`` and ``num_frames@tag`` computed
     with the same protocol on the tagged frames. FPR is the percentage of frames with no
     foreground in the truth that have a foreground pixel in the prediction (NaN when there is no
-    such frame). All of these count the frames the protocol evaluates, with the protocol's
-    ignore handling. For a model with an uncertainty map (UE head: samples carry
-    ``uncertainty``) it also reports ``uncertainty`` and ``uncertainty@tag``, the mean over real
-    frames of each frame's mean scaled uncertainty (in [0, 1]).
+    such frame). J, F and ``num_frames`` count the frames the protocol evaluates, with the
+    protocol's ignore handling; FPR and ``empty_pred`` count real frames only (a padded slot
+    is no frame whose mask could be empty or not). For a model with an uncertainty map (UE
+    head: samples carry ``uncertainty``) it also reports ``uncertainty`` and
+    ``uncertainty@tag``, the mean over real frames of each frame's mean scaled uncertainty (in
+    [0, 1]).
 
     A label that is neither a class nor (in the truth) ``ignore_index``, and a NaN or infinite
     logit, are errors naming the clip and frame: the counts would drop such a label and the
@@ -138,8 +140,9 @@ class AVSMetric(BaseMetric):
         metrics = {'J': j, 'F': f, 'J&F': (j + f) / 2, 'FPR_empty': fpr, 'num_frames': len(frames)}
         # share of frames predicted empty, whatever the truth: what a model given silence should
         # do on every frame
+        real = [record for _, record in frames if not record['is_padded']]
         metrics['empty_pred'] = 100.0 * float(
-            np.mean([not record['pred_fg'] for _, record in frames])) if frames else float('nan')
+            np.mean([not record['pred_fg'] for record in real])) if real else float('nan')
         metrics.update(_mean_uncertainty(frames, 'uncertainty'))
         for tag in sorted({tag for _, record in frames for tag in record['tags']}):
             subset = [frame for frame in frames if tag in frame[1]['tags']]
@@ -158,7 +161,8 @@ class AVSMetric(BaseMetric):
         gt = sample['gt_sem_seg']['data'].squeeze(0).long()
         where = f"clip {sample['clip_id']} frame {sample['frame_idx']}"
         _check_labels(gt, 'gt_sem_seg', self.num_classes, self.ignore_index, where)
-        record = dict(frame_idx=int(sample['frame_idx']), tags=tuple(sample.get('case_tags') or ()))
+        record = dict(frame_idx=int(sample['frame_idx']), is_padded=is_padded,
+                      tags=tuple(sample.get('case_tags') or ()))
         if 'uncertainty' in sample and not is_padded:
             record['uncertainty'] = float(sample['uncertainty']['data'].float().mean())
         if self.protocol == 'avsbench':
@@ -187,7 +191,8 @@ class AVSMetric(BaseMetric):
                 counts[i] = record['counts']
             scores = _dataset_scores if self.protocol == 'dataset' else _avss_scores
             j, f = scores(counts, self.beta2)
-        empty = [record['pred_fg'] for _, record in frames if not record['gt_fg']]
+        empty = [record['pred_fg'] for _, record in frames
+                 if not record['gt_fg'] and not record['is_padded']]
         fpr = 100.0 * float(np.mean(empty)) if empty else float('nan')
         return 100.0 * j, 100.0 * f, fpr
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 
-from ..datasets.synthetic_avs import object_mask_path
+from ..datasets.synthetic import object_mask_path
 from .avs_metric import AVSMetric
 
 Predictor = Callable[[dict, int], np.ndarray]  # (clip data info, frame index) -> 0/1 mask

@@ -46,21 +46,22 @@ def ama_group_pictures(model: nn.Module, inputs: torch.Tensor, audio: torch.Tens
         frames (Sequence[np.ndarray]): The ``B*T`` RGB frames to draw on.
 
     Returns:
-        list[np.ndarray] | None: One picture per frame, or None when the model's last fused
-        stage is not an AMA block (no groups to draw).
+        list[np.ndarray] | None: One picture per frame, or None when the model has no AMA
+        stage (no groups to draw).
     """
     backbone = model.backbone
-    stages = getattr(backbone, 'fusion_stages', ())
-    if not stages or not hasattr(backbone.fusions[str(stages[-1])], 'last_labels'):
+    stages = getattr(backbone, 'ama_stages', ())
+    if not stages:
         return None
+    stage = max(stages)  # the stage whose groups the contrastive loss aligns
     with torch.no_grad():
         tokens, embedding = model.encode_audio(audio)
-        feats = backbone(inputs, tokens)
-        groups, valid, audio_vec = backbone.alignment_features(embedding)
+        features = backbone(inputs, tokens)
+        groups, valid, audio_vec = backbone.alignment_features(features.ama, embedding)
         response = torch.einsum('nd,npd->np', F.normalize(audio_vec, dim=-1),
                                 F.normalize(groups, dim=-1)).masked_fill(~valid, 0)
-    h, w = feats[stages[-1]].shape[-2:]
-    labels = backbone.fusions[str(stages[-1])].last_labels.view(-1, h, w).cpu().numpy()
+    h, w = features.feats[stage].shape[-2:]
+    labels = features.ama[stage].labels.view(-1, h, w).cpu().numpy()
     response = response.cpu().numpy()
     return [draw_ama_groups(frame, labels[i], response[i]) for i, frame in enumerate(frames)]
 

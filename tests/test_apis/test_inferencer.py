@@ -1,10 +1,14 @@
 """AVSInferencer: frames + waveform in, one prediction per second out; padded slots dropped;
-the config read from the checkpoint; the default (``make demo``) model lookup."""
+the config read from the checkpoint, which needs no published audio weight file; the default
+(``make demo``) model lookup."""
+import os.path as osp
+
 import numpy as np
 import pytest
+import torch
 
 from mmseg_avs.apis import AVSInferencer, DemoModelMissingError, find_demo_checkpoint
-from tests.test_apis.media import RAVS_CONFIG, save_untrained_checkpoint
+from tests.test_apis.media import RAVS_CONFIG, REPO, save_untrained_checkpoint
 
 
 @pytest.fixture(scope='module')
@@ -74,6 +78,23 @@ def test_bad_arguments(inferencer, tmp_path):
         inferencer(frames=[frames[0], frames[0][:20]], waveform=wave, sample_rate=16000)
     with pytest.raises(FileNotFoundError, match='checkpoint not found'):
         AVSInferencer(RAVS_CONFIG, str(tmp_path / 'missing.pth'))
+
+
+def test_published_audio_weights_are_not_needed(tmp_path):
+    """A VGGish model's checkpoint holds the audio weights: the config embedded in it names
+    a published file that this machine does not have, and nothing reads it."""
+    config = tmp_path / 'vggish.py'
+    baseline = osp.join(REPO, 'configs/synthetic/baseline_mit-tiny_synthetic-ms3.py')
+    config.write_text(f'_base_ = [{baseline!r}]\n'
+                      "model = dict(audio_encoder=dict(_delete_=True, type='VGGish', "
+                      f"pretrained={str(tmp_path / 'absent.pth')!r}, token_channels=128))\n")
+    checkpoint = save_untrained_checkpoint(str(tmp_path / 'vggish.pth'), str(config))
+    inferencer = AVSInferencer(None, checkpoint)
+    saved = torch.load(checkpoint, map_location='cpu', weights_only=True)['state_dict']
+    assert torch.equal(inferencer.model.audio_encoder.features[0].weight,
+                       saved['audio_encoder.features.0.weight'])
+    frames, wave = random_input(1)
+    assert len(inferencer(frames=frames, waveform=wave, sample_rate=16000)['predictions']) == 1
 
 
 def test_demo_checkpoint_lookup(tmp_path):

@@ -138,7 +138,7 @@ def test_full_size_mitb5_ravs_step_on_one_224_clip():
     cfg = load_model_cfg('ravs_mitb5_ms3.py')
     assert cfg.model.backbone.visual.num_layers == [3, 6, 40, 3]
     assert cfg.model.decode_head.type == 'UncertaintyHead'
-    assert cfg.model.backbone.fusion.type == 'SoundGuidedSemanticMerging'
+    assert cfg.model.backbone.ama.type == 'SoundGuidedSemanticMerging'
     audio, num_frames = audio_shape(cfg)
     assert (audio, num_frames) == ((1, 96, 64), 5)
     torch.manual_seed(0)

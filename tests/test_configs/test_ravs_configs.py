@@ -15,6 +15,9 @@ from mmseg.registry import DATASETS
 
 from mmseg_avs.utils import check_config
 
+from .config_diff import differences as config_differences
+from .config_diff import flatten as flatten_config
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RAVS = osp.join(REPO, 'configs', 'ravs')
 BASE = osp.join(REPO, 'configs', '_base_')
@@ -110,60 +113,12 @@ def test_every_row_of_the_papers_tables_has_a_config():
     assert set(CONFIGS) == table1 | table2 | ablations | other_backbones
 
 
-def _flatten(value, prefix=''):
-    """``{'a.b.0.c': leaf}`` for nested dicts, lists and tuples."""
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, (list, tuple)):
-        items = enumerate(value)
-    else:
-        return {prefix[:-1]: value}
-    out = {}
-    for key, item in items:
-        out.update(_flatten(item, f'{prefix}{key}.'))
-    return out
-
-
-def _differences(a: Config, b: Config, keep_indices: bool = False):
-    """Flattened keys whose values differ (or exist in one config only); without
-    ``keep_indices``, list positions are dropped (``fusion_stages.3`` -> ``fusion_stages``)."""
-    flat_a, flat_b = _flatten(a.to_dict()), _flatten(b.to_dict())
-    keys = {k for k in set(flat_a) | set(flat_b)
-            if flat_a.get(k, KeyError) != flat_b.get(k, KeyError)}
-    return keys if keep_indices else {re.sub(r'(\.\d+)+$', '', k) for k in keys}
-
-
-@pytest.mark.parametrize('data', ['ms3', 'avss'])
-def test_ablation_rows_differ_from_the_full_model_only_where_the_paper_says(data):
-    """Table 3 rows add one component at a time to the Baseline, Table 4 rows change only the
-    group numbers; data, schedule and evaluation stay those of the full model."""
-    full = load(f'ravs_mitb5-htsat_{data}.py')
-    ue = {'model.decode_head.type', 'model.decode_head.fusion'}
-    cst = {'model.contrastive_loss.type', 'model.contrastive_loss.loss_weight'}
-    ama = {'model.backbone.fusion.type', 'model.backbone.fusion.num_groups',
-           'model.backbone.fusion.num_layers', 'model.backbone.fusion_stages',
-           'model.backbone.fusion.num_heads'}
-    expected = {
-        'sgsm-cst': ue, 'sgsm': ue | cst, 'baseline': ue | cst | ama,
-        'gtf': ue | cst | ama | {'model.backbone.gt_token_filter'}}
-    for row, keys in expected.items():
-        assert _differences(load(f'ablations/{row}_mitb5-htsat_{data}.py'), full) == keys, row
-    for groups in ([28, 14, 5], [10, 7, 5], [5, 5, 5]):
-        row = load(f"ablations/ravs-groups-{'-'.join(map(str, groups))}_mitb5-htsat_{data}.py")
-        assert _differences(row, full) == {'model.backbone.fusion.num_groups'}
-        assert row.model.backbone.fusion.num_groups == groups
-    assert full.model.backbone.fusion.num_groups == [14, 7, 5]
-    assert full.model.backbone.fusion_stages == (0, 1, 2)
-    assert full.model.decode_head.type == 'UncertaintyHead'
-    assert full.model.contrastive_loss == dict(type='AudioGuidedContrastiveLoss', loss_weight=0.1)
-
-
 @pytest.mark.parametrize('data', ['s4', 'ms3', 'avss'])
 def test_backbone_and_audio_variants_change_only_the_encoders(data):
     mit = load(f'ravs_mitb5_{data}.py')
-    assert _differences(load(f'ravs_pvtv2b5_{data}.py'), mit) == {
+    assert config_differences(load(f'ravs_pvtv2b5_{data}.py'), mit) == {
         'model.backbone.visual.init_cfg.checkpoint'}
-    differences = _differences(load(f'ravs_mitb5-htsat_{data}.py'), mit, keep_indices=True)
+    differences = config_differences(load(f'ravs_mitb5-htsat_{data}.py'), mit, keep_indices=True)
     assert {k for k in differences if k.startswith('model.')} == {
         'model.audio_encoder.type', 'model.audio_encoder.pretrained',
         'model.audio_encoder.token_channels', 'model.backbone.audio_channels',
@@ -177,8 +132,8 @@ def test_backbone_and_audio_variants_change_only_the_encoders(data):
 def test_htsat_dataset_bases_differ_only_in_the_audio_frontend(data):
     vggish = Config.fromfile(osp.join(BASE, 'datasets', f'{data}.py'))
     htsat = Config.fromfile(osp.join(BASE, 'datasets', f'{data}-htsat.py'))
-    differences = _differences(htsat, vggish, keep_indices=True)
-    flat = _flatten(htsat.to_dict())
+    differences = config_differences(htsat, vggish, keep_indices=True)
+    flat = flatten_config(htsat.to_dict())
     # two pipelines, each also inside the three data loaders
     assert len(differences) == 5
     assert all(re.search(r'pipeline\.\d+\.frontend$', k) and flat[k] == 'htsat'

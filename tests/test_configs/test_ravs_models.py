@@ -27,7 +27,11 @@ def model_cfg(name: str, **visual):
 
 
 def assert_ama_stages(model, heads):
-    assert sorted(model.backbone.fusions) == ['0', '1', '2']
+    assert sorted(model.backbone.fusions) == ['0', '1', '2', '3']
+    # stage 4 keeps the Baseline's cross-attention, 64 channels per head
+    last = model.backbone.fusions['3']
+    assert type(last).__name__ == 'AudioVisualCrossAttention'
+    assert last.num_heads == model.backbone.channels[3] // 64
     for stage, (groups, num_heads) in enumerate(zip((14, 7, 5), heads)):
         block = model.backbone.fusions[str(stage)]
         assert type(block).__name__ == 'SoundGuidedSemanticMerging'

@@ -1,7 +1,8 @@
 """Audio reading, the VGGish / HTS-AT log-mel front-ends and ``LoadAVSAudio``.
 
-Reference values come from ``shared/data`` (outputs of the published AVSBench and HTS-AT
-code on a real clip), from librosa, or from hand computation noted next to each test.
+Reference values come from the reference data (``tests/reference_data.py``: outputs of the
+published AVSBench and HTS-AT code on a real clip), from librosa, or from hand computation
+noted next to each test.
 """
 import pickle
 from pathlib import Path
@@ -17,24 +18,24 @@ from mmseg_avs.datasets.transforms import LoadAVSAudio
 from mmseg_avs.datasets.transforms.audio_frontends import (AudioFileError, htsat_logmel,
                                                            read_wav, slaney_mel_matrix,
                                                            split_seconds, vggish_logmel)
+from tests.reference_data import reference_file
 
-# CI lays shared/ beside the repository clone.
-SHARED = Path(__file__).resolve().parents[2].parent / 'shared' / 'data'
-CLIP_WAV = SHARED / 'avsbench_clips' / 'real_clip_16k.wav'
-CLIP_VGGISH = SHARED / 'avsbench_clips' / 'real_clip_vggish_logmel.npy'
-CLIP_32K = SHARED / 'htsat' / 'real_clip_32k.npy'
-CLIP_HTSAT = SHARED / 'htsat' / 'htsat_logmel.npy'
-
-
-def _shared(path: Path) -> Path:
-    assert path.is_file(), f'reference file missing: {path}'
-    return path
+CLIP_WAV = 'avsbench_clips/real_clip_16k.wav'
+CLIP_VGGISH = 'avsbench_clips/real_clip_vggish_logmel.npy'
+CLIP_32K = 'htsat/real_clip_32k.npy'
+CLIP_HTSAT = 'htsat/htsat_logmel.npy'
 
 
 @pytest.fixture(scope='module')
-def clip_int16():
+def clip_wav() -> str:
+    """The real clip's 16-kHz wav."""
+    return str(reference_file(CLIP_WAV))
+
+
+@pytest.fixture(scope='module')
+def clip_int16(clip_wav):
     """The real clip's int16 samples (5.016 s at 16 kHz)."""
-    data, sr = sf.read(str(_shared(CLIP_WAV)), dtype='int16')
+    data, sr = sf.read(clip_wav, dtype='int16')
     assert sr == 16000
     return data
 
@@ -42,7 +43,7 @@ def clip_int16():
 @pytest.fixture(scope='module')
 def vggish_ref():
     """AVSBench's published front-end on the real clip, [5, 1, 96, 64]."""
-    return np.load(_shared(CLIP_VGGISH))
+    return np.load(reference_file(CLIP_VGGISH))
 
 
 def _write(path: Path, data: np.ndarray, sr: int = 16000, subtype: str = 'PCM_16') -> str:
@@ -64,8 +65,8 @@ def test_read_wav_pcm16_and_stereo(tmp_path):
     np.testing.assert_array_equal(wave, np.float32(-1000 / 32768))
 
 
-def test_vggish_matches_avsbench(clip_int16, vggish_ref):
-    wave, sr = read_wav(str(CLIP_WAV))
+def test_vggish_matches_avsbench(clip_wav, clip_int16, vggish_ref):
+    wave, sr = read_wav(clip_wav)
     np.testing.assert_array_equal(wave, clip_int16 / 32768.0)
     examples = vggish_logmel(wave, sr)
     assert examples.shape == (5, 96, 64) and examples.dtype == np.float32
@@ -73,10 +74,10 @@ def test_vggish_matches_avsbench(clip_int16, vggish_ref):
 
 
 def test_htsat_logmel_matches_reference():
-    wave = np.load(_shared(CLIP_32K))
+    wave = np.load(reference_file(CLIP_32K))
     wave = np.pad(wave, (0, 320000 - len(wave)))
     mel = htsat_logmel(wave)
-    ref = np.load(_shared(CLIP_HTSAT))[0, 0]
+    ref = np.load(reference_file(CLIP_HTSAT))[0, 0]
     assert mel.shape == (1001, 64) == ref.shape
     np.testing.assert_allclose(mel, ref, rtol=0, atol=0.05)
 
@@ -97,9 +98,9 @@ def test_split_seconds_pads_and_truncates():
 
 
 # ----------------------------------------------------------------------------- transform
-def test_transform_vggish_matches_avsbench(vggish_ref):
+def test_transform_vggish_matches_avsbench(clip_wav, vggish_ref):
     results = TRANSFORMS.build(dict(type='LoadAVSAudio', frontend='vggish',
-                                    num_segments=5))(dict(audio_path=str(CLIP_WAV)))
+                                    num_segments=5))(dict(audio_path=clip_wav))
     assert results['audio_frontend'] == 'vggish'
     assert results['audio'].shape == (5, 1, 96, 64) and results['audio'].dtype == np.float32
     np.testing.assert_allclose(results['audio'], vggish_ref, rtol=0, atol=1e-4)
@@ -117,13 +118,13 @@ def test_transform_vggish_from_pkl(tmp_path, vggish_ref):
         np.testing.assert_array_equal(out, vggish_ref)
 
 
-def test_transform_htsat_per_second(clip_int16):
-    audio = _load(str(CLIP_WAV), frontend='htsat', num_segments=5)
+def test_transform_htsat_per_second(clip_wav, clip_int16):
+    audio = _load(clip_wav, frontend='htsat', num_segments=5)
     assert audio.shape == (5, 1, 101, 64) and audio.dtype == np.float32
     # Frame j of second k, at 32 kHz, is centred on sample 32000 k + 320 j of the whole clip,
     # i.e. on frame 100 k + j of the reference. Frames 2..98 see neither the reflect padding
     # nor the segment's resampling edges, so they must match the whole-clip reference.
-    ref = np.load(_shared(CLIP_HTSAT))[0, 0]
+    ref = np.load(reference_file(CLIP_HTSAT))[0, 0]
     for k in range(5):
         np.testing.assert_allclose(audio[k, 0, 2:99], ref[100 * k + 2:100 * k + 99], rtol=0,
                                    atol=0.05)
@@ -132,8 +133,8 @@ def test_transform_htsat_per_second(clip_int16):
     np.testing.assert_allclose(audio[1, 0], htsat_logmel(second), rtol=0, atol=0.02)
 
 
-def test_transform_raw_shapes_and_padding(tmp_path, clip_int16):
-    audio = _load(str(CLIP_WAV), frontend='raw', num_segments=5, sample_rate=16000)
+def test_transform_raw_shapes_and_padding(tmp_path, clip_wav, clip_int16):
+    audio = _load(clip_wav, frontend='raw', num_segments=5, sample_rate=16000)
     assert audio.shape == (5, 16000) and audio.dtype == np.float32
     # 5.016 s: the first 5 s, the 256 samples past them are dropped.
     np.testing.assert_array_equal(audio.reshape(-1), clip_int16[:80000] / 32768.0)
@@ -148,10 +149,10 @@ def test_transform_raw_shapes_and_padding(tmp_path, clip_int16):
 
 @pytest.mark.parametrize('frontend,shape', [('vggish', (1, 96, 64)), ('htsat', (1, 101, 64)),
                                             ('raw', (16000, ))])
-def test_num_real_frames_zero_pads(frontend, shape, vggish_ref):
+def test_num_real_frames_zero_pads(frontend, shape, clip_wav, vggish_ref):
     # An AVSS v1s/v1m clip: 5 real seconds in a 10-frame slot.
     results = LoadAVSAudio(frontend=frontend, num_segments=10)(
-        dict(audio_path=str(CLIP_WAV), num_real_frames=5))
+        dict(audio_path=clip_wav, num_real_frames=5))
     audio = results['audio']
     assert audio.shape == (10, ) + shape
     assert not audio[5:].any() and np.isfinite(audio).all()
@@ -180,7 +181,7 @@ def test_short_clip_repeats_last_example(tmp_path, clip_int16, vggish_ref):
 
 def test_resample(tmp_path, vggish_ref):
     # The clip at 32 kHz as a float wav: refused unless resample=True, then back to 16 kHz.
-    path = _write(tmp_path / 'c32k.wav', np.load(_shared(CLIP_32K)), 32000, 'FLOAT')
+    path = _write(tmp_path / 'c32k.wav', np.load(reference_file(CLIP_32K)), 32000, 'FLOAT')
     with pytest.raises(AudioFileError, match='32000') as err:
         _load(path)
     assert path in str(err.value) and '16000' in str(err.value)
@@ -254,8 +255,9 @@ def test_bad_arguments_and_repr():
         LoadAVSAudio(frontend='mfcc')
     with pytest.raises(ValueError):
         LoadAVSAudio(frontend='htsat', source='pkl')
+    # checked before the file is read: no file needed
     with pytest.raises(ValueError, match='num_real_frames'):
-        LoadAVSAudio(num_segments=5)(dict(audio_path=str(CLIP_WAV), num_real_frames=6))
+        LoadAVSAudio(num_segments=5)(dict(audio_path='unread.wav', num_real_frames=6))
     text = repr(LoadAVSAudio(frontend='raw', num_segments=10, sample_rate=22050,
                              resample=True))
     assert text == ("LoadAVSAudio(frontend='raw', num_segments=10, sample_rate=22050, "

@@ -11,10 +11,10 @@ from PIL import Image
 
 from mmseg_avs.datasets.avss_classes import voc_palette
 from mmseg_avs.datasets.case_tags import CASE_TAGS, decode_case_tags
-from mmseg_avs.datasets.synthetic_avs import (_REACH, PRESETS, SAMPLE_RATE, SHAPES,
-                                              SyntheticAVSConfig, _shape_mask, _window,
-                                              build_classes, generate_synthetic_avs,
-                                              make_clip, object_mask_path)
+from mmseg_avs.datasets.synthetic import (PRESETS, SAMPLE_RATE, SHAPES, SyntheticAVSConfig,
+                                          build_classes, generate_synthetic_avs, make_clip,
+                                          object_mask_path)
+from mmseg_avs.datasets.synthetic.render import _REACH, _shape_mask, _window
 from tests.tool_loader import load_tool
 
 SIZE = 32

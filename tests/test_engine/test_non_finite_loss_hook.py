@@ -13,7 +13,7 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.engine.hooks import NonFiniteLossHook
 from mmseg_avs.utils import CheckpointError
 from tests.tool_loader import load_tool

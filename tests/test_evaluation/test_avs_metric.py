@@ -218,26 +218,24 @@ def naive_avsbench(samples, beta2=0.3, cache=None):
 
 
 def naive_pred_fg(sample, protocol):
-    """Whether a frame's prediction has a foreground pixel the protocol counts."""
+    """Whether a real frame's prediction has a foreground pixel the protocol counts."""
     if protocol == 'avsbench':
         return bool((binary_scores(sample) > 0.5).any())
     pred, gt = arrays(sample)
-    gt = np.zeros_like(gt) if sample.get('is_padded', False) else gt
     return bool(np.any((pred > 0) & (gt != IGNORE)))
 
 
 def naive_fpr(samples, protocol):
-    """Share (%) of evaluated frames with an empty truth whose prediction has foreground."""
+    """Share (%) of real frames with an empty truth whose prediction has foreground (a padded
+    slot is no frame, whatever the protocol)."""
     flags = []
     for sample in samples:
-        padded = sample.get('is_padded', False)
-        if padded and protocol != 'avss':
+        if sample.get('is_padded', False):
             continue
         _, gt = arrays(sample)
         if protocol == 'avsbench':
             gt_fg = np.any(gt == 1)
         else:
-            gt = np.zeros_like(gt) if padded else gt
             gt_fg = np.any((gt > 0) & (gt != IGNORE))
         if not gt_fg:
             flags.append(naive_pred_fg(sample, protocol))
@@ -260,8 +258,8 @@ def naive_metrics(samples, protocol, num_classes):
     j, f = summary(samples)
     expected = {'J': j, 'F': f, 'J&F': (j + f) / 2, 'FPR_empty': naive_fpr(samples, protocol),
                 'num_frames': len(evaluated(samples)),
-                'empty_pred': 100 * np.mean([not naive_pred_fg(s, protocol)
-                                             for s in evaluated(samples)])}
+                'empty_pred': 100 * np.mean([not naive_pred_fg(s, protocol) for s in samples
+                                             if not s.get('is_padded', False)])}
     frames = evaluated(samples)
     for tag in TAGS:
         subset = [s for s in frames if tag in s.get('case_tags', [])]
@@ -463,7 +461,8 @@ def test_avss_protocol_by_hand():
     # seen: c0 3, c1 3, c2 1
     # J = ((1/2 + 1/2 + 3/4)/3 + (1/2)/3 + (1/3)/1) / 3 = (7/12 + 1/6 + 1/3)/3 = 13/36
     # F = ((13/23 + 13/16 + 13/14)/3 + (13/16)/3 + (1/2)/1) / 3
-    # Only frame 2 has an empty truth, and it predicts class 1: FPR_empty = 100.
+    # Only frame 2 has an empty truth, and it is padded: no real frame to count, FPR_empty is
+    # NaN; both real frames predict foreground: empty_pred = 0.
     samples = [
         make_sample('a', 0, 3, [[0, 1, 1, 255]], pred=[[0, 1, 0, 2]], is_padded=False),
         make_sample('a', 1, 3, [[0, 0, 2, 2]], pred=[[2, 0, 2, 1]]),
@@ -475,7 +474,8 @@ def test_avss_protocol_by_hand():
     assert result['J'] == pytest.approx(j)
     assert result['F'] == pytest.approx(f)
     assert result['J&F'] == pytest.approx((j + f) / 2)
-    assert result['FPR_empty'] == 100
+    assert math.isnan(result['FPR_empty'])
+    assert result['empty_pred'] == 0
     assert result['num_frames'] == 3
 
 

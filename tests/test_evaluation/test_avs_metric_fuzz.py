@@ -52,8 +52,8 @@ def assert_in_range(metrics, samples, protocol):
         if math.isnan(metrics[key]):
             assert protocol == 'dataset' and key != 'J'
             assert all((s['gt_sem_seg']['data'] == IGNORE).all() for s in evaluated)
-    # 'avss' evaluates padded frames against an all-background truth
-    empty = [s for s in evaluated if s['is_padded'] or not (
+    # FPR counts real frames only (a padded slot is no frame, under every protocol)
+    empty = [s for s in evaluated if not s['is_padded'] and not (
         (s['gt_sem_seg']['data'] > 0) & (s['gt_sem_seg']['data'] != IGNORE)).any()]
     assert math.isnan(metrics['FPR_empty']) == (not empty)
 

@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from PIL import Image
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 pytestmark = pytest.mark.slow
@@ -85,9 +85,9 @@ def test_avs_metric_next_to_iou_metric(ms3_root, tmp_path):
 
 def test_contrastive_loss_added_by_cfg_options_alone(ms3_root, tmp_path):
     """The tiny Baseline config becomes Baseline + SGSM + CST from the command line."""
-    options = ['model.backbone.fusion.type=SoundGuidedSemanticMerging',
-               'model.backbone.fusion.num_groups=[14,7,5]',
-               'model.backbone.fusion_stages=[0,1,2]',
+    options = ['model.backbone.ama.type=SoundGuidedSemanticMerging',
+               'model.backbone.ama.num_groups=[14,7,5]',
+               'model.backbone.ama_stages=[0,1,2]',
                'model.contrastive_loss.type=AudioGuidedContrastiveLoss',
                'model.contrastive_loss.loss_weight=0.1']
     cfg = one_step_config('configs/synthetic/baseline_mit-tiny_synthetic-ms3.py',
@@ -96,6 +96,7 @@ def test_contrastive_loss_added_by_cfg_options_alone(ms3_root, tmp_path):
     logged = runner.message_hub.log_scalars
     assert 'train/loss_cst' in logged and 'train/cst_valid_frac' in logged
     assert type(runner.model.backbone.fusions['2']).__name__ == 'SoundGuidedSemanticMerging'
+    assert type(runner.model.backbone.fusions['3']).__name__ == 'AudioVisualCrossAttention'
 
 
 def test_stock_uper_head_in_the_audio_visual_segmentor(ms3_root, tmp_path):

@@ -25,7 +25,7 @@ def test_stagewise_run_equals_backbone_forward(visual):
     av = MODELS.build(dict(type='AudioVisualBackbone', visual=visual, audio_channels=4,
                            fusion=None)).eval()
     imgs = torch.randn(2, 3, 64, 64)
-    ours = av(imgs, torch.randn(2, 3, 4))
+    ours = av(imgs, torch.randn(2, 3, 4)).feats
     reference = av.visual(imgs)
     assert len(ours) == 4
     for a, b in zip(ours, reference):
@@ -37,8 +37,8 @@ def test_fusion_uses_the_audio():
     torch.manual_seed(0)
     av = MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4)).eval()
     imgs = torch.randn(1, 3, 64, 64)
-    a = av(imgs, torch.randn(1, 3, 4))
-    b = av(imgs, torch.randn(1, 3, 4))
+    a = av(imgs, torch.randn(1, 3, 4)).feats
+    b = av(imgs, torch.randn(1, 3, 4)).feats
     for fa, fb in zip(a, b):
         assert not torch.allclose(fa, fb)
 
@@ -150,9 +150,9 @@ def test_gt_token_filter_zeroes_tokens_outside_the_mask_in_training_only():
     gt[2] = 255                  # frame 2: no ground truth -> every token keeps its audio
     av.train(), plain.train()
     torch.manual_seed(1)
-    fused = av(imgs, audio, gt)[0]
+    fused = av(imgs, audio, gt).feats[0]
     torch.manual_seed(1)
-    visual = plain(imgs, audio)[0]
+    visual = plain(imgs, audio).feats[0]
     outside = torch.ones(16, 16, dtype=torch.bool)
     outside[:4, :4] = False
     torch.testing.assert_close(fused[0][:, outside], visual[0][:, outside])
@@ -160,7 +160,7 @@ def test_gt_token_filter_zeroes_tokens_outside_the_mask_in_training_only():
     torch.testing.assert_close(fused[1], visual[1])           # silent frame: no token fused
     assert not torch.allclose(fused[2], visual[2])
     av.eval(), plain.eval()
-    assert not torch.allclose(av(imgs, audio, gt)[0][1], plain(imgs, audio)[0][1])
+    assert not torch.allclose(av(imgs, audio, gt).feats[0][1], plain(imgs, audio).feats[0][1])
 
 
 def test_gtf_config_trains_a_step():

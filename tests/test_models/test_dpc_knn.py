@@ -163,6 +163,34 @@ def test_low_precision_input(dtype):
     check(x.float(), 5)
 
 
+def _clusters_far_from_origin(seed):
+    # Three clusters of spread 0.5 around centres of norm 1e3: squared norms ~1e6 (beyond
+    # fp16), densities well above underflow, and 8 groups split the clusters by density.
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.randn(2, 3, 16, generator=g)
+    centres = 1e3 * centres / centres.norm(dim=-1, keepdim=True)
+    return centres.repeat_interleave(40, dim=1) + 0.5 * torch.randn(2, 120, 16, generator=g)
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_autocast_gives_the_fp32_partition(dtype):
+    """``tools/train.py --amp`` groups under autocast, which would run the bound's bmm in
+    low precision."""
+    with torch.autocast('cpu', dtype=dtype):
+        if torch.bmm(torch.ones(1, 2, 2), torch.ones(1, 2, 2)).dtype != dtype:
+            pytest.skip(f'CPU autocast does not run bmm in {dtype} in this torch')
+    scaled = torch.randn(2, 784, 64, generator=torch.Generator().manual_seed(13)) * 100
+    clusters = _clusters_far_from_origin(14)
+    scaled_fp32, clusters_fp32 = dpc_knn_group(scaled, 14), check(clusters, 8)
+    with torch.autocast('cpu', dtype=dtype):
+        assert torch.equal(dpc_knn_group(scaled, 14), scaled_fp32)
+        assert torch.equal(dpc_knn_group(clusters, 8), clusters_fp32)
+    # The clustered partition is not degenerate: real densities, groups inside clusters.
+    knn = torch.cdist(clusters.double(), clusters.double()).topk(6, largest=False).values
+    assert (knn[..., 1:].neg().exp().sum(-1) > 0.01).all()
+    assert all(len(row[i:i + 40].unique()) > 1 for row in clusters_fp32 for i in (0, 40, 80))
+
+
 def test_no_grad():
     x = torch.randn(2, 20, 4, requires_grad=True)
     out = dpc_knn_group(x, 3)

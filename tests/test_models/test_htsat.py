@@ -1,13 +1,14 @@
-"""HTS-AT: published layout and forward pass, strict loading of the Lightning checkpoint,
-front-end check, freezing, and use as the segmentor's audio encoder.
+"""HTS-AT: published layout and forward pass, strict loading of the Lightning checkpoint (by
+init_weights(), not at build), front-end check, freezing, and use as the segmentor's audio
+encoder.
 
-Reference values come from ``shared/data/htsat``: the published HTS-AT (AudioSet
-configuration) run on a real clip with weights drawn by ``htsat_seeded_rule.json`` from the
-published key order and shapes alone; tolerance as its README says: 1e-5 of max|ref|.
+Reference values come from ``htsat/`` of the reference data (``tests/reference_data.py``): the
+published HTS-AT (AudioSet configuration) run on a real clip with weights drawn by
+``htsat_seeded_rule.json`` from the published key order and shapes alone; tolerance as its
+README says: 1e-5 of max|ref|.
 """
 import json
 import re
-from pathlib import Path
 
 import librosa
 import numpy as np
@@ -19,18 +20,16 @@ from mmseg.registry import MODELS
 from scipy.signal import get_window
 
 from mmseg_avs.datasets.transforms.audio_frontends import htsat_logmel
+from tests.reference_data import reference_file
 
 from .test_audio_visual_model import _batch
 
-# CI lays shared/ beside the repository clone.
-SHARED = Path(__file__).resolve().parents[2].parent / 'shared' / 'data' / 'htsat'
 CST_CFG = 'configs/synthetic/sgsm-cst_mit-tiny_synthetic-ms3.py'
 CONSTANT = re.compile(r'(^|\.)(norm|norm1|norm2|bn0)\.(weight|bias)$')
 
 
 def _load(name: str):
-    path = SHARED / name
-    assert path.is_file(), f'reference file missing: {path}'
+    path = reference_file(f'htsat/{name}')
     if path.suffix == '.json':
         with open(path) as f:
             return json.load(f)
@@ -85,9 +84,16 @@ def seeded_ckpt(seeded_state, tmp_path_factory):
     return path
 
 
+def build_loaded(**kwargs) -> nn.Module:
+    """HTSAT built and initialised as the runner does when training starts."""
+    model = MODELS.build(dict(type='HTSAT', **kwargs))
+    model.init_weights()
+    return model
+
+
 @pytest.fixture(scope='module')
 def seeded(seeded_ckpt):
-    return MODELS.build(dict(type='HTSAT', pretrained=str(seeded_ckpt)))
+    return build_loaded(pretrained=str(seeded_ckpt))
 
 
 def test_state_dict_is_the_published_one():
@@ -160,7 +166,7 @@ def test_frozen_by_default_and_stays_in_eval_mode():
 def test_plain_state_dict_with_prefix_loads(seeded_state, tmp_path):
     path = tmp_path / 'flat.pth'
     torch.save({f'sed_model.{k}': v for k, v in seeded_state.items()}, path)
-    model = MODELS.build(dict(type='HTSAT', pretrained=str(path)))
+    model = build_loaded(pretrained=str(path))
     torch.testing.assert_close(model.tscam_conv.weight, seeded_state['tscam_conv.weight'])
 
 
@@ -170,14 +176,30 @@ def test_mismatched_checkpoint_names_problems_and_source(seeded_state, tmp_path)
     path = tmp_path / 'bad.ckpt'
     torch.save({'state_dict': state}, path)
     with pytest.raises(ValueError) as info:
-        MODELS.build(dict(type='HTSAT', pretrained=str(path)))
+        build_loaded(pretrained=str(path))
     msg = str(info.value)
     assert str(path) in msg and 'HTSAT_AudioSet_Saved' in msg
     assert 'RetroCirce/HTS-Audio-Transformer' in msg
     assert 'missing keys (1): head.bias' in msg
     assert 'tscam_conv.weight: file [71, 768, 2, 3], model [527, 768, 2, 3]' in msg
-    with pytest.raises(FileNotFoundError, match='HTSAT_AudioSet_Saved'):
-        MODELS.build(dict(type='HTSAT', pretrained=str(tmp_path / 'absent.ckpt')))
+
+
+def test_file_is_read_by_init_weights_not_at_build(seeded_state, tmp_path):
+    """Building reads no file and initialises as published (with a path as without), so a
+    trained checkpoint loads without the published one; a missing file is an error of
+    init_weights() (the start of training), naming the file and its source."""
+    torch.manual_seed(0)
+    untrained = MODELS.build(dict(type='HTSAT')).state_dict()
+    torch.manual_seed(0)
+    model = MODELS.build(dict(type='HTSAT', pretrained=str(tmp_path / 'absent.ckpt')))
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, untrained[k]), k
+    assert not any(p.requires_grad for p in model.parameters()) and not model.training
+    model.load_state_dict(seeded_state, strict=True)  # as tools/test.py loads a checkpoint
+    with pytest.raises(FileNotFoundError, match='absent.ckpt') as info:
+        model.init_weights()
+    assert 'HTSAT_AudioSet_Saved' in str(info.value)
+    assert 'RetroCirce/HTS-Audio-Transformer' in str(info.value)
 
 
 def test_checkpoint_of_another_frontend_is_refused(seeded_state, tmp_path):
@@ -188,10 +210,10 @@ def test_checkpoint_of_another_frontend_is_refused(seeded_state, tmp_path):
     path = tmp_path / 'scv2.ckpt'
     torch.save(state, path)
     with pytest.raises(ValueError, match=r'another audio front-end.*logmel_extractor\.melW'):
-        MODELS.build(dict(type='HTSAT', pretrained=str(path)))
+        build_loaded(pretrained=str(path))
 
 
-def test_as_segmentor_audio_encoder(seeded_ckpt):
+def test_as_segmentor_audio_encoder(seeded_ckpt, seeded_state):
     """HTS-AT's per-second log-mel [B, T, 1, 101, 64] in the SGSM+CST config (768-d tokens
     and embedding share the per-stage projection)."""
     cfg = Config.fromfile(CST_CFG).model
@@ -199,7 +221,11 @@ def test_as_segmentor_audio_encoder(seeded_ckpt):
     cfg.backbone.audio_channels = 768
     cfg.freeze_audio_encoder = True
     torch.manual_seed(0)
-    model = MODELS.build(cfg).train()
+    model = MODELS.build(cfg)
+    model.init_weights()
+    model.train()
+    torch.testing.assert_close(model.audio_encoder.tscam_conv.weight,
+                               seeded_state['tscam_conv.weight'])
     inputs, samples, _ = _batch(num_clips=1, num_frames=1)
     audio = torch.randn(1, 1, 1, 101, 64) * 10 - 40
     losses = model(inputs, samples, mode='loss', audio=audio)

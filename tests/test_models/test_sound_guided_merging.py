@@ -36,14 +36,25 @@ def test_gradients_reach_every_part_and_not_the_grouping():
     torch.manual_seed(0)
     block = build_block(num_layers=2)
     visual = torch.randn(3, 40, 16, requires_grad=True)
-    out = block(visual, torch.randn(3, 6, 8))
+    out, groups = block(visual, torch.randn(3, 6, 8))
     assert out.shape == (3, 40, 16)
-    out.square().mean().backward()
+    (out.square().mean() + groups.groups.square().mean()).backward()
     for name, param in block.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, name
-    assert block.last_labels.dtype == torch.int64 and block.last_labels.grad_fn is None
-    assert torch.equal(block.last_labels, dpc_knn_group(visual.detach(), 5))
-    assert block.last_groups.shape == (3, 5, 16) and block.last_scores.shape == (3, 40)
+    assert groups.labels.dtype == torch.int64 and groups.labels.grad_fn is None
+    assert torch.equal(groups.labels, dpc_knn_group(visual.detach(), 5))
+    assert groups.groups.shape == (3, 5, 16) and groups.scores.shape == (3, 40)
+
+
+def test_dist_scale_reaches_the_grouping():
+    torch.manual_seed(0)
+    visual, audio = torch.randn(2, 40, 16), torch.randn(2, 6, 8)
+    block = build_block(dist_scale=0.25)
+    with torch.no_grad():
+        labels = block(visual, audio)[1].labels
+    scaled = dpc_knn_group(visual, 5, dist_scale=0.25)
+    assert torch.equal(labels, scaled)
+    assert not torch.equal(scaled, dpc_knn_group(visual, 5))  # the scale changes the groups
 
 
 def test_relevance_ranking_depends_on_the_audio():
@@ -54,28 +65,38 @@ def test_relevance_ranking_depends_on_the_audio():
     block = build_block().eval()
     visual = torch.randn(1, 40, 16)
     with torch.no_grad():
-        block(visual, torch.randn(1, 6, 8))
-        first = block.last_scores.argsort(dim=-1)
-        block(visual, torch.randn(1, 6, 8))
-        second = block.last_scores.argsort(dim=-1)
+        first = block(visual, torch.randn(1, 6, 8))[1].scores.argsort(dim=-1)
+        second = block(visual, torch.randn(1, 6, 8))[1].scores.argsort(dim=-1)
     assert not torch.equal(first, second)
 
 
 def test_ama_backbone_groups_per_stage_and_checks_lengths():
     av = MODELS.build(dict(
         type='AudioVisualBackbone', visual=MIT, audio_channels=8,
-        fusion=dict(type='SoundGuidedSemanticMerging', num_groups=[14, 7, 5], num_heads=1),
-        fusion_stages=(0, 1, 2)))
+        ama=dict(type='SoundGuidedSemanticMerging', num_groups=[14, 7, 5], num_heads=1),
+        ama_stages=(0, 1, 2)))
     assert [av.fusions[str(s)].num_groups for s in range(3)] == [14, 7, 5]
-    feats = av(torch.randn(2, 3, 64, 64), torch.randn(2, 6, 8))
-    assert [f.shape[1] for f in feats] == av.channels
-    assert av.fusions['2'].last_groups.shape == (2, 5, 40)
-    with pytest.raises(ValueError, match=r'fusion.num_groups=\[14, 7\] has 2 entries but '
-                                         r'fusion_stages=\[0, 1, 2\]'):
+    # AMA takes stages 1-3 from the plain fusion, which keeps stage 4
+    assert type(av.fusions['3']).__name__ == 'AudioVisualCrossAttention'
+    features = av(torch.randn(2, 3, 64, 64), torch.randn(2, 6, 8))
+    assert [f.shape[1] for f in features.feats] == av.channels
+    assert sorted(features.ama) == [0, 1, 2]
+    assert features.ama[2].groups.shape == (2, 5, 40)
+    embedding = torch.randn(2, 8)
+    groups, valid, audio = av.alignment_features(features.ama, embedding)
+    assert groups is features.ama[2].groups and valid.shape == (2, 5)
+    # stage 3 has 4x4 tokens for its 5 groups: all used
+    assert torch.equal(valid, torch.ones(2, 5, dtype=torch.bool))
+    torch.testing.assert_close(audio, av.fusions['2'].cross_attn.audio_proj(embedding))
+    with pytest.raises(ValueError, match=r'ama.num_groups=\[14, 7\] has 2 entries but '
+                                         r'ama_stages=\[0, 1, 2\]'):
         MODELS.build(dict(
             type='AudioVisualBackbone', visual=MIT, audio_channels=8,
-            fusion=dict(type='SoundGuidedSemanticMerging', num_groups=[14, 7]),
-            fusion_stages=(0, 1, 2)))
+            ama=dict(type='SoundGuidedSemanticMerging', num_groups=[14, 7]),
+            ama_stages=(0, 1, 2)))
+    with pytest.raises(ValueError, match=r'ama_stages=\[0\] needs an `ama` block'):
+        MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=8,
+                          ama_stages=(0, )))
 
 
 def _clip_batch(num_clips=2, num_frames=5, size=64):
@@ -119,5 +140,5 @@ def test_contrastive_alignment_needs_an_ama_stage():
     cfg.model.contrastive_loss = dict(type='AudioGuidedContrastiveLoss')
     model = MODELS.build(cfg.model)
     inputs, samples, audio = _clip_batch(1)
-    with pytest.raises(RuntimeError, match='keeps no group features'):
+    with pytest.raises(RuntimeError, match='needs an AMA stage'):
         model(inputs, samples, mode='loss', audio=audio)

@@ -113,6 +113,22 @@ def test_temporal_attention_mixes_the_frames_of_a_clip(temporal_layers):
         assert (moved[[0, 1, 3, 4]] == 0).all()                      # no mixing without it
 
 
+@pytest.mark.parametrize('temporal_layers', [1, 2])
+def test_identical_frames_give_identical_outputs_in_every_slot(temporal_layers):
+    """The frame-index code steers the attention only: it must not reach the logits, whose
+    response to frames 1-4 is untrained where only frame 0 is annotated (S4, AVSS v1s)."""
+    torch.manual_seed(0)
+    head = _head(temporal_layers=temporal_layers).eval()
+    frames = _features(2)                                            # one frame per clip
+    clips = [f.repeat_interleave(5, dim=0) for f in frames]          # 2 clips x 5 copies
+    with torch.no_grad():
+        out = head(clips, _metas(2, 5))
+    for key in ('seg_logits', 'evidence_logits'):
+        per_clip = out[key].view(2, 5, *out[key].shape[1:])
+        for t in range(1, 5):
+            torch.testing.assert_close(per_clip[:, t], per_clip[:, 0], atol=1e-5, rtol=1e-5)
+
+
 def test_padded_frames_do_not_change_the_real_frames():
     """An AVSS v1 clip: 5 real frames in 10 slots."""
     torch.manual_seed(0)
@@ -129,6 +145,18 @@ def test_padded_frames_do_not_change_the_real_frames():
         torch.testing.assert_close(other[key][:5], padded[key][:5], atol=1e-5, rtol=1e-5)
 
 
+def test_temporal_layers_without_num_frames_is_an_error():
+    """Image segmentation metainfo has no clip length: the head must not guess one."""
+    images = _features(4)
+    metas = [dict(img_shape=(16, 16))] * 4
+    for batch_img_metas in (metas, None):
+        with pytest.raises(ValueError, match=r"'num_frames'.*temporal_layers=0"):
+            _head(temporal_layers=1).eval()(images, batch_img_metas)
+    with torch.no_grad():
+        out = _head(temporal_layers=0).eval()(images, metas)
+    assert out['seg_logits'].shape == (4, 2, 16, 16)
+
+
 def test_clip_structure_errors_name_the_problem():
     head = _head().eval()
     with pytest.raises(ValueError, match='cannot be split into clips'):
@@ -137,8 +165,9 @@ def test_clip_structure_errors_name_the_problem():
         _head(out_channels=1, threshold=0.5)
 
 
-def _naive_evidential(alpha, target, annealing):
-    """Sensoy et al. per pixel, written with scipy on plain floats."""
+def _naive_evidential(alpha, target, annealing, offset):
+    """Sensoy et al. per pixel, written with scipy on plain floats: the KL is on the
+    non-target evidence ``alpha - offset``, with zero evidence the uniform Dir(1)."""
     total, count = 0.0, 0
     n, c, h, w = alpha.shape
     for i in range(n):
@@ -152,7 +181,7 @@ def _naive_evidential(alpha, target, annealing):
                 onehot = [1.0 if k == label else 0.0 for k in range(c)]
                 risk = sum((onehot[k] - a[k] / s) ** 2 + a[k] * (s - a[k]) / (s * s * (s + 1))
                            for k in range(c))
-                at = [onehot[k] + (1 - onehot[k]) * a[k] for k in range(c)]
+                at = [1 + (1 - onehot[k]) * (a[k] - offset) for k in range(c)]
                 st = sum(at)
                 kl = (gammaln(st) - sum(gammaln(v) for v in at) - math.lgamma(c)
                       + sum((v - 1) * (digamma(v) - digamma(st)) for v in at))
@@ -161,17 +190,55 @@ def _naive_evidential(alpha, target, annealing):
     return total / count
 
 
-def test_evidential_loss_equals_the_published_formula():
+@pytest.mark.parametrize('offset', [0.0, 1.0])
+def test_evidential_loss_equals_the_published_formula(offset):
     torch.manual_seed(0)
     loss = MODELS.build(dict(type='EvidentialLoss', annealing_iters=10))
-    alpha = torch.rand(2, 3, 3, 4, dtype=torch.float64) * 3 + 0.1
+    alpha = torch.rand(2, 3, 3, 4, dtype=torch.float64) * 3 + 0.1 + offset
     target = torch.randint(0, 3, (2, 3, 4))
     target[0, 0, :2] = 255
     for annealing in (0.0, 0.4, 1.0):
-        ours = loss(alpha, target, annealing_factor=annealing)
-        assert ours.item() == pytest.approx(_naive_evidential(alpha, target, annealing),
+        ours = loss(alpha, target, offset, annealing_factor=annealing)
+        assert ours.item() == pytest.approx(_naive_evidential(alpha, target, annealing, offset),
                                             rel=1e-9)
-    assert loss(alpha, torch.full_like(target, 255)).item() == 0
+    assert loss(alpha, torch.full_like(target, 255), offset).item() == 0
+
+
+@pytest.mark.parametrize('offset', [0.0, 1.0])
+def test_evidential_kl_vanishes_without_non_target_evidence(offset):
+    """The KL's minimum is zero evidence on the wrong classes, whatever the offset."""
+    loss = MODELS.build(dict(type='EvidentialLoss'))
+    target = torch.tensor([[[0, 1, 2]]])                             # [N, H, W]
+    alpha = torch.full((1, 3, 1, 3), offset, dtype=torch.float64)
+    alpha[0, target[0, 0], 0, torch.arange(3)] += 2.5                # the target's evidence
+    kl = loss(alpha, target, offset, annealing_factor=1.0) - loss(alpha, target, offset,
+                                                                  annealing_factor=0.0)
+    assert kl.item() == pytest.approx(0, abs=1e-12)
+    alpha[0, 1, 0, 0] += 0.3                                         # some wrong evidence
+    assert loss(alpha, target, offset, annealing_factor=1.0) > loss(
+        alpha, target, offset, annealing_factor=0.0)
+
+
+def _head_samples(num_clips=2, num_frames=5, size=16, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    samples = []
+    for meta in _metas(num_clips, num_frames):
+        sample = SegDataSample(metainfo=meta)
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, size, size), generator=g))
+        samples.append(sample)
+    return samples
+
+
+@pytest.mark.parametrize('fusion', ['attenuate', 'paper'])
+def test_alpha_has_its_own_evidential_signal_in_both_modes(fusion):
+    torch.manual_seed(0)
+    head = _head(fusion=fusion)
+    losses = head.loss(_features(10), _head_samples(), train_cfg=dict())
+    assert set(losses) >= {'loss_ce', 'loss_evidential'}
+    losses['loss_evidential'].backward()
+    evidence_grad = head.conv_evidence.weight.grad
+    assert evidence_grad is not None and evidence_grad.abs().sum() > 0
+    assert head.conv_seg.weight.grad is None                         # it reaches alpha only
 
 
 @pytest.mark.parametrize('fusion', ['attenuate', 'paper'])
@@ -183,7 +250,7 @@ def test_ue_segmentor_trains_and_predicts_uncertainty(fusion):
     model.init_weights()
     inputs, samples, audio = _batch(size=64)
     losses = model(inputs, samples, mode='loss', audio=audio)
-    assert ('decode.loss_evidential' in losses) == (fusion == 'paper')
+    assert 'decode.loss_evidential' in losses
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     evidence_grad = model.decode_head.conv_evidence.weight.grad
     assert evidence_grad is not None and evidence_grad.abs().sum() > 0

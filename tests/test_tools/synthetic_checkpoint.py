@@ -4,7 +4,7 @@ from typing import List, Tuple
 
 import torch
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 
 
 def random_checkpoint_on_synthetic_ms3(tmp_path, config: str,

@@ -10,7 +10,7 @@ import soundfile as sf
 import torch
 from PIL import Image
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from tests.layout_fixtures import write_avss, write_ms3, write_s4, write_vpo
 from tests.tool_loader import load_tool
 

@@ -1,10 +1,10 @@
 """video_io and tools/dataset_converters/convert_avsbench_videos.py on real AVSBench clips:
 frames chosen by AVSBench's rule (checked against PyAV timestamps decoded here), 224 x 224
-frames, 16-kHz wavs equal to the shared reference wav, log-mel caches, and clear errors."""
+frames, 16-kHz wavs equal to the reference wav, log-mel caches, and clear errors. The clips come
+from the reference data (``tests/reference_data.py``)."""
 import os
 import pickle
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import cv2
@@ -16,13 +16,13 @@ from mmseg_avs.datasets import AVSBenchMS3Dataset
 from mmseg_avs.datasets.layout_check import check_layout
 from mmseg_avs.datasets.transforms import LoadAVSAudio
 from mmseg_avs.datasets.video_io import VideoFileError, read_audio_track, read_video_seconds
+from tests.reference_data import reference_file
 from tests.tool_loader import load_tool
 
-REPO = Path(__file__).resolve().parents[2]
-CLIPS = REPO.parent / 'shared' / 'data' / 'avsbench_clips'
-# 25 fps 480x360 (its sound track is the shared real_clip_16k.wav), and 7.288 fps mono audio
-CLIP_25 = CLIPS / 'single_GrqTKuk8x4.mp4'
-CLIP_7 = CLIPS / 'single_p04SYXuBSQ.mp4'
+# 25 fps 480x360 (its sound track is real_clip_16k.wav), and 7.288 fps mono audio
+CLIP_25 = 'avsbench_clips/single_GrqTKuk8x4.mp4'
+CLIP_7 = 'avsbench_clips/single_p04SYXuBSQ.mp4'
+CLIP_WAV = 'avsbench_clips/real_clip_16k.wav'
 
 
 @pytest.fixture(scope='module')
@@ -59,9 +59,9 @@ def make_video(path, seconds, audio=False, fps=10):
     return str(path)
 
 
-@pytest.mark.parametrize('clip', [CLIP_25, CLIP_7], ids=['25fps', '7.288fps'])
-def test_frames_follow_the_avsbench_rule(clip):
-    assert clip.is_file(), f'real clip missing: {clip}'
+@pytest.mark.parametrize('name', [CLIP_25, CLIP_7], ids=['25fps', '7.288fps'])
+def test_frames_follow_the_avsbench_rule(name):
+    clip = reference_file(name)
     frames, fps, duration = read_video_seconds(str(clip), 5)
     decoded, rate = decode_with_times(clip)
     assert fps == pytest.approx(float(rate)) and len(frames) == 5
@@ -78,18 +78,20 @@ def test_frames_follow_the_avsbench_rule(clip):
 
 
 def test_audio_track_matches_the_reference_wav():
-    wave = read_audio_track(str(CLIP_25), 16000)
-    ref, sr = sf.read(str(CLIPS / 'real_clip_16k.wav'), dtype='int16')
+    wave = read_audio_track(str(reference_file(CLIP_25)), 16000)
+    ref, sr = sf.read(str(reference_file(CLIP_WAV)), dtype='int16')
     assert sr == 16000 and wave.dtype == np.float32 and wave.shape == ref.shape
     np.testing.assert_allclose(wave, ref / 32768.0, atol=1.5 / 32768)
 
 
 def test_converter_writes_the_ms3_layout(tool, tmp_path, capsys):
+    clips = reference_file(CLIP_25), reference_file(CLIP_7)
+    ref, _ = sf.read(str(reference_file(CLIP_WAV)), dtype='int16')
     root = tmp_path / 'Multi-sources'
-    code = tool.main(['ms3', str(root), '--videos', str(CLIP_25), str(CLIP_7),
+    code = tool.main(['ms3', str(root), '--videos', *map(str, clips),
                       '--split', 'test', '--logmel-cache'])
     assert code == 0, capsys.readouterr().out
-    for clip in (CLIP_25, CLIP_7):
+    for clip in clips:
         name = clip.stem
         decoded, rate = decode_with_times(clip)
         whole = round(float(rate))
@@ -109,7 +111,6 @@ def test_converter_writes_the_ms3_layout(tool, tmp_path, capsys):
         expected = LoadAVSAudio()(dict(audio_path=str(wav)))['audio']
         assert tuple(logmel.shape) == (5, 1, 96, 64)
         np.testing.assert_array_equal(logmel.numpy(), expected)
-    ref, _ = sf.read(str(CLIPS / 'real_clip_16k.wav'), dtype='int16')
     ours, _ = sf.read(str(root / 'ms3_data/audio_wav/test/single_GrqTKuk8x4.wav'), dtype='int16')
     assert np.abs(ours.astype(int) - ref).max() <= 1
     # the loader reads the result; the checker finds nothing wrong but the ground-truth
@@ -127,7 +128,7 @@ def test_converter_writes_the_ms3_layout(tool, tmp_path, capsys):
 def test_converter_s4_csv_mode_and_failures(tool, tmp_path, capsys):
     videos = tmp_path / 'raw_videos'
     (videos / 'test' / 'dog_barking').mkdir(parents=True)
-    os.symlink(CLIP_7, videos / 'test' / 'dog_barking' / 'clipA.mp4')
+    os.symlink(reference_file(CLIP_7), videos / 'test' / 'dog_barking' / 'clipA.mp4')
     (videos / 'clipB.mp4').write_text('not a video')
     csv = tmp_path / 'meta.csv'
     csv.write_text('name,start_time,category,split\nclipA,0,dog_barking,test\n'

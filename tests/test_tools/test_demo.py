@@ -1,6 +1,5 @@
 """tools/demo.py: every output on the real AVSBench clips, one-line errors on bad input, and a
 round trip (a synthetic clip encoded to MP4 gives the masks of the dataset pipeline)."""
-import glob
 import json
 import os
 import os.path as osp
@@ -18,12 +17,12 @@ from mmseg.registry import DATASETS
 from PIL import Image
 
 from mmseg_avs.apis import AVSInferencer
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
+from tests.reference_data import reference_files
 from tests.test_apis.media import REPO, encode_video, save_untrained_checkpoint
 from tests.tool_loader import load_tool
 
 DEMO = osp.join(REPO, 'tools/demo.py')
-CLIPS = sorted(glob.glob('/work/shared/data/avsbench_clips/*.mp4'))
 
 
 def load_demo():
@@ -85,10 +84,10 @@ def test_missing_demo_model_exits_with_a_hint(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CLIPS, reason='no real clips in /work/shared/data/avsbench_clips')
 def test_demo_on_every_real_clip(checkpoint, tmp_path):
+    clips = [str(path) for path in reference_files('avsbench_clips/*.mp4')]
     demo = load_demo()
-    for video in CLIPS:
+    for video in clips:
         out = str(tmp_path / osp.basename(video))
         assert demo.main([video, '--checkpoint', checkpoint, '--out-dir', out]) == 0
         summary = json.load(open(osp.join(out, 'summary.json')))

@@ -14,7 +14,7 @@ import torch
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/synthetic/baseline_mit-tiny_synthetic-ms3.py')

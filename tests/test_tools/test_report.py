@@ -12,7 +12,7 @@ import sys
 import mmcv
 import pytest
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.visualization import write_html_report
 from tests.test_apis.media import RAVS_CONFIG, REPO, save_untrained_checkpoint
 from tests.test_tools.test_train_test_tools import cfg_options

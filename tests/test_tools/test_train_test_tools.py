@@ -14,7 +14,7 @@ import mmcv
 import pytest
 import torch
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.utils.checkpoint_loading import load_from_checked_local
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

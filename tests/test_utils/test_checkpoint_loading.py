@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from mmengine.runner import load_checkpoint
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.utils import CheckpointError
 from mmseg_avs.utils.checkpoint_loading import verify_checkpoint_file
 from tests.tool_loader import load_tool

@@ -8,7 +8,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.utils import ConfigError, check_config
 from mmseg_avs.utils.config_checks import SPLIT_LOADERS
 from tests.layout_fixtures import write_avss
@@ -122,10 +122,10 @@ def test_ama_groups_longer_than_the_ama_stages_fail_before_training(roots, tmp_p
     """The backbone checks its per-stage lists when the runner builds it, before training
     (check_config does not repeat that check)."""
     train = load_tool('tools/train.py')
-    with pytest.raises(ValueError, match=r'fusion\.num_groups=\[14, 7, 5, 3\] has 4 entries '
-                                         r'but fusion_stages=\[0, 1, 2\] fuses 3 stages'):
+    with pytest.raises(ValueError, match=r'ama\.num_groups=\[14, 7, 5, 3\] has 4 entries '
+                                         r'but ama_stages=\[0, 1, 2\] fuses 3 stages'):
         train.main([SGSM, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-                    'model.backbone.fusion.num_groups=[14,7,5,3]',
+                    'model.backbone.ama.num_groups=[14,7,5,3]',
                     *[f'{s}_dataloader.dataset.data_root={roots["AVSBenchMS3Dataset"]}'
                       for s in ('train', 'val', 'test')]])
     assert not glob.glob(str(tmp_path / 'work' / '*.pth'))

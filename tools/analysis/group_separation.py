@@ -34,7 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mmseg_avs.datasets.synthetic_avs import object_mask_path
+from mmseg_avs.datasets.synthetic import object_mask_path
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from checkpoint_analysis import (analyse_checkpoints, parse_checkpoint_args,  # noqa: E402
@@ -85,8 +85,7 @@ def pairwise_auc(positive: np.ndarray, negative: np.ndarray) -> float:
 def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict[str, dict]:
     """Per AMA stage, the mean purity, chance purity and AUCs over the tagged frames."""
     backbone = model.backbone
-    stages = [s for s in backbone.fusion_stages
-              if hasattr(backbone.fusions[str(s)], 'last_labels')]
+    stages = sorted(backbone.ama_stages)
     if not stages:
         raise ValueError('the model has no AMA stage (no groups to analyse)')
     rng = np.random.default_rng(seed)
@@ -95,8 +94,8 @@ def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict
         with torch.no_grad():
             data = model.data_preprocessor(batch, False)
             tokens, embedding = model.encode_audio(data['audio'])
-            feats = backbone(data['inputs'], tokens)
-            groups, valid, audio_vec = backbone.alignment_features(embedding)
+            features = backbone(data['inputs'], tokens)
+            groups, valid, audio_vec = backbone.alignment_features(features.ama, embedding)
             response = torch.einsum('nd,npd->np', F.normalize(audio_vec, dim=-1),
                                     F.normalize(groups, dim=-1)).masked_fill(~valid, 0)
         for i, sample in enumerate(data['data_samples']):
@@ -106,10 +105,9 @@ def analyse(model: torch.nn.Module, dataloader, tag: str, seed: int = 0) -> Dict
             sounding = mmcv.imread(path, 'unchanged') > 0
             silent = (mmcv.imread(object_mask_path(path), 'unchanged') > 0) & ~sounding
             for stage in stages:
-                block = backbone.fusions[str(stage)]
-                roles = token_roles(sounding, silent, tuple(feats[stage].shape[-2:]))
-                labels = block.last_labels[i].cpu().numpy()
-                scores = block.last_scores[i].cpu().numpy()
+                roles = token_roles(sounding, silent, tuple(features.feats[stage].shape[-2:]))
+                labels = features.ama[stage].labels[i].cpu().numpy()
+                scores = features.ama[stage].scores[i].cpu().numpy()
                 entry = values[f'stage {stage + 1}']
                 entry['purity'].append(pair_purity(labels, roles))
                 entry['chance'].append(chance_purity(labels, roles, rng))

@@ -39,6 +39,7 @@ def model_entry(path: str, collection: str) -> dict:
     backbone = model.get('backbone', {})
     visual = backbone.get('visual', backbone)
     fusion = backbone.get('fusion') or {}
+    ama = backbone.get('ama') or {}
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
     metadata = {
         'Training Data': dataset.get('type', dataset.get('dataset', {}).get('type')),
@@ -46,7 +47,9 @@ def model_entry(path: str, collection: str) -> dict:
         'Visual Encoder': visual.get('type'),
         'Audio Encoder': model.get('audio_encoder', {}).get('type'),
         'Fusion': fusion.get('type'),
-        'AMA Groups': fusion.get('num_groups'),
+        'AMA': ama.get('type'),
+        'AMA Stages': [s + 1 for s in backbone['ama_stages']] if ama else None,
+        'AMA Groups': ama.get('num_groups'),
         'Decode Head': model.decode_head.type,
         'UE Fusion': model.decode_head.get('fusion'),
         'Contrastive Loss Weight': (model.get('contrastive_loss') or {}).get('loss_weight'),
@@ -78,13 +81,15 @@ def metafiles() -> Dict[str, dict]:
 
 
 def config_table(files: Dict[str, dict]) -> str:
-    lines = ['| config | data set | visual | audio | fusion (AMA groups) | head | paper J&F |',
+    lines = ['| config | data set | visual | audio | fusion; AMA (groups, stages) | head '
+             '| paper J&F |',
              '|---|---|---|---|---|---|---|']
     for meta in files.values():
         for m in meta['Models']:
             md = m['Metadata']
-            fusion = md.get('Fusion', '–') + (f" {md['AMA Groups']}" if 'AMA Groups' in md
-                                              else '')
+            fusion = md.get('Fusion', '–') + (
+                f"; {md['AMA']} ({md['AMA Groups']}, stages {md['AMA Stages']})"
+                if 'AMA' in md else '')
             paper = m['Results'][0]['Metrics']['J&F'] if 'Results' in m else '–'
             head = md['Decode Head'] + (f" ({md['UE Fusion']})" if 'UE Fusion' in md else '')
             lines.append(f"| [`{m['Name']}`]({m['Config']}) | {md['Training Data']} | "

@@ -41,7 +41,7 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-from mmseg_avs.datasets.synthetic_avs import generate_synthetic_avs  # noqa: E402
+from mmseg_avs.datasets.synthetic import generate_synthetic_avs  # noqa: E402
 
 TAGS = ('same_class_pair', 'state_transition', 'silent', 'offscreen')
 PERTURBATIONS = ('silence', 'noise', 'shuffle')
@@ -89,7 +89,7 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
                                    'ravs-silence_mit-tiny_{}.py'))
     if 'groups' in studies:
         runs += [Experiment('groups', 'ms3', f'RAVS groups {g}', 'ravs_mit-tiny_{}.py',
-                            [f'model.backbone.fusion.num_groups={g}'])
+                            [f'model.backbone.ama.num_groups={g}'])
                  for g in ('[28,14,5]', '[10,7,5]', '[5,5,5]')]
     return runs
 

@@ -30,7 +30,7 @@ import mmcv
 import numpy as np
 import torch
 
-from mmseg_avs.datasets.synthetic_avs import object_mask_path
+from mmseg_avs.datasets.synthetic import object_mask_path
 from mmseg_avs.evaluation.avs_metric import foreground_scores
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))

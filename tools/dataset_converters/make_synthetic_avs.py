@@ -7,14 +7,14 @@ Examples::
     python tools/dataset_converters/make_synthetic_avs.py --out-dir data/syn_hard \\
         --preset hard --num-train 600 --set p_switch_inside=0.9 --set snr_db=0,10
 
-Knobs and presets: :class:`mmseg_avs.datasets.synthetic_avs.SyntheticAVSConfig`.
+Knobs and presets: :class:`mmseg_avs.datasets.synthetic.SyntheticAVSConfig`.
 """
 import argparse
 import ast
 import json
 from typing import Any, Dict, List, Optional, Sequence
 
-from mmseg_avs.datasets.synthetic_avs import LAYOUTS, PRESETS, generate_synthetic_avs
+from mmseg_avs.datasets.synthetic import LAYOUTS, PRESETS, generate_synthetic_avs
 
 
 def parse_knob(text: str) -> Dict[str, Any]:

@@ -2,8 +2,8 @@
 # methods of Table 1 use Swin-B), for comparison. Swin-B as in MMSeg's UPerNet configs:
 # embed 128, depths [2, 2, 18, 2], heads [4, 8, 16, 32], window 7, stage channels
 # [128, 256, 512, 1024] at strides 4/8/16/32, so AMA runs at 1/4, 1/8, 1/16 as with MiT. The
-# AMA heads keep MiT's 64 channels per head. Weights: MMSeg's converted Swin-B file (README
-# "Pretrained weights"), loaded by MMSeg's SwinTransformer.
+# AMA and cross-attention heads keep MiT's 64 channels per head. Weights: MMSeg's converted
+# Swin-B file (README "Pretrained weights"), loaded by MMSeg's SwinTransformer.
 _base_ = ['./ravs_mitb5.py']
 model = dict(
     backbone=dict(
@@ -31,5 +31,6 @@ model = dict(
             init_cfg=dict(
                 type='Pretrained',
                 checkpoint='pretrained/swin_base_patch4_window7_224_20220317-e9b98025.pth')),
-        fusion=dict(num_heads=[2, 4, 8])),
+        fusion=dict(num_heads=[2, 4, 8, 16]),
+        ama=dict(num_heads=[2, 4, 8])),
     decode_head=dict(in_channels=[128, 256, 512, 1024]))

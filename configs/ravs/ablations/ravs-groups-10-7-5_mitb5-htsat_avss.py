@@ -2,4 +2,4 @@
 # the input (paper: J&F / J / F_beta = 64.4 / 58.8 / 70.0); the default [14, 7, 5] is
 # ../ravs_mitb5-htsat_avss.py.
 _base_ = ['../ravs_mitb5-htsat_avss.py']
-model = dict(backbone=dict(fusion=dict(num_groups=[10, 7, 5])))
+model = dict(backbone=dict(ama=dict(num_groups=[10, 7, 5])))

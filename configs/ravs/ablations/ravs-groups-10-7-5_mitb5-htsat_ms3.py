@@ -2,4 +2,4 @@
 # of the input (paper: J&F / J / F_beta = 75.1 / 69.3 / 80.8); the default [14, 7, 5] is
 # ../ravs_mitb5-htsat_ms3.py.
 _base_ = ['../ravs_mitb5-htsat_ms3.py']
-model = dict(backbone=dict(fusion=dict(num_groups=[10, 7, 5])))
+model = dict(backbone=dict(ama=dict(num_groups=[10, 7, 5])))

@@ -2,4 +2,4 @@
 # of the input (paper: J&F / J / F_beta = 73.7 / 68.6 / 78.8); the default [14, 7, 5] is
 # ../ravs_mitb5-htsat_ms3.py.
 _base_ = ['../ravs_mitb5-htsat_ms3.py']
-model = dict(backbone=dict(fusion=dict(num_groups=[28, 14, 5])))
+model = dict(backbone=dict(ama=dict(num_groups=[28, 14, 5])))

@@ -2,4 +2,4 @@
 # the input (paper: J&F / J / F_beta = 62.6 / 56.5 / 68.7); the default [14, 7, 5] is
 # ../ravs_mitb5-htsat_avss.py.
 _base_ = ['../ravs_mitb5-htsat_avss.py']
-model = dict(backbone=dict(fusion=dict(num_groups=[5, 5, 5])))
+model = dict(backbone=dict(ama=dict(num_groups=[5, 5, 5])))

@@ -58,7 +58,7 @@ def _bytes_per_sample(num_tokens: int, num_cands: int, channels: int) -> int:
 
 
 def _lower_sq_dist(x: Tensor) -> Tuple[Tensor, Tensor]:
-    """Lower bounds on the squared exact distances, by one matmul.
+    """Lower bounds on the squared exact distances, by one fp32 matmul (autocast off).
 
     ``e_ij**2 >= low[b, i, j] - slack[b, i]`` for every pair, where ``e_ij`` is the exact fp32
     distance (direct formula) of tokens i and j; ``low`` ``[B, N, N]`` ranks the candidates
@@ -252,7 +252,8 @@ def dpc_knn_group(x: Tensor,
                   chunk_size: Optional[int] = None) -> Tensor:
     """Group tokens with the DPC-KNN variant written in RAVS (eqs. 3-4).
 
-    Computed without gradient, in fp32 whatever the input dtype, with no randomness:
+    Computed without gradient, in fp32 whatever the input dtype and with autocast disabled
+    (same labels under ``--amp``), with no randomness:
 
     - ``d_ij = dist_scale * ||x_i - x_j||`` (exact Euclidean distance, no sqrt(C) scaling).
     - ``rho_i = sum_{j in kNN(i)} exp(-d_ij)`` over the ``k`` nearest neighbours of i
@@ -303,7 +304,9 @@ def dpc_knn_group(x: Tensor,
     labels = torch.empty(batch, num_tokens, dtype=torch.long, device=x.device)
     if num_tokens == 0:
         return labels
-    with torch.no_grad():
+    # The error bounds of _lower_sq_dist hold for fp32 matmuls only: autocast would run the
+    # bmm in fp16/bf16 (whose squared norms also overflow fp16 for norms above ~256).
+    with torch.no_grad(), torch.autocast(device_type=x.device.type, enabled=False):
         for start in range(0, batch, chunk_size):
             chunk = x[start:start + chunk_size].detach().float()
             labels[start:start + chunk_size] = _group_chunk(chunk, num_groups, k, dist_scale)

@@ -1,6 +1,7 @@
 """Audio-guided modality alignment block (RAVS §3.2, eqs. 5-7): group, merge, refine, remap."""
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
+import torch
 import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -31,6 +32,28 @@ def group_softmax_merge(tokens: Tensor, scores: Tensor, labels: Tensor,
     weights = weights / denom.gather(1, labels)
     merged = tokens.new_zeros(n, num_groups, dim)
     return merged.scatter_add(1, labels[..., None].expand(-1, -1, dim), weights[..., None] * tokens)
+
+
+class AMAGroups(NamedTuple):
+    """What an AMA block computed besides its output tokens: the inputs of the contrastive
+    alignment and of the group pictures.
+
+    Attributes:
+        groups (Tensor): ``[N, P, D]`` refined group features (step 5).
+        labels (Tensor): ``[N, L]`` int64 group of each token (step 3, no gradient).
+        scores (Tensor): ``[N, L]`` relevance S of each token (step 2).
+    """
+    groups: Tensor
+    labels: Tensor
+    scores: Tensor
+
+    @property
+    def valid(self) -> Tensor:
+        """``[N, P]`` bool: the groups that have tokens (a stage with fewer tokens than
+        groups leaves some empty)."""
+        counts = torch.zeros_like(self.groups[..., 0]).scatter_add(
+            1, self.labels, torch.ones_like(self.scores))
+        return counts > 0
 
 
 class GroupDecoderLayer(nn.Module):
@@ -79,9 +102,9 @@ class SoundGuidedSemanticMerging(nn.Module):
     5. refine: ``num_layers`` decoder layers ``G ← G + softmax(G f̂ᵀ/√D + S) f̂`` (eq. 7);
     6. remap: every token adds a projection of its group's refined vector.
 
-    After a forward, ``last_groups`` ``[N, P, D]``, ``last_labels`` ``[N, L]`` and
-    ``last_scores`` ``[N, L]`` hold the step 5, 3 and 2 results (for the contrastive loss
-    and the group pictures).
+    The forward returns the output tokens and the step 5, 3 and 2 results
+    (:class:`AMAGroups`), which the contrastive loss and the group pictures need;
+    :meth:`project_audio` gives the audio side of the contrastive loss at this stage's width.
 
     Args:
         channels (int): Visual channels D of the stage.
@@ -91,33 +114,35 @@ class SoundGuidedSemanticMerging(nn.Module):
         num_layers (int): Decoder layers of step 5. Defaults to 1.
         k (int): Neighbours of the DPC-KNN density. Defaults to 5.
         gate (str): Cross-attention normalisation, see :class:`AudioVisualCrossAttention`.
+        dist_scale (float): Positive factor on the DPC-KNN distances, see
+            :func:`dpc_knn_group`. Defaults to 1.0.
     """
 
     def __init__(self, channels: int, audio_channels: int, num_groups: int,
                  num_heads: int = 1, num_layers: int = 1, k: int = 5,
-                 gate: str = 'softmax') -> None:
+                 gate: str = 'softmax', dist_scale: float = 1.0) -> None:
         super().__init__()
-        self.num_groups, self.k = num_groups, k
+        self.num_groups, self.k, self.dist_scale = num_groups, k, dist_scale
         self.cross_attn = AudioVisualCrossAttention(channels, audio_channels, num_heads, gate)
         self.relevance = nn.Sequential(nn.LayerNorm(channels), nn.Linear(channels, channels),
                                        nn.GELU(), nn.Linear(channels, 1))
         self.layers = nn.ModuleList(
             [GroupDecoderLayer(channels, num_heads) for _ in range(num_layers)])
         self.remap = nn.Linear(channels, channels)
-        self.last_groups = self.last_labels = self.last_scores = None
 
     def group_and_merge(self, visual: Tensor, fused: Tensor,
                         scores: Tensor) -> Tuple[Tensor, Tensor]:
         """Steps 3-5: labels ``[N, L]`` and refined group features ``[N, P, D]``."""
-        labels = dpc_knn_group(visual, self.num_groups, self.k)
+        labels = dpc_knn_group(visual, self.num_groups, self.k, self.dist_scale)
         groups = group_softmax_merge(fused, scores, labels, self.num_groups)
         for layer in self.layers:
             groups = layer(groups, fused, scores)
         return labels, groups
 
     def forward(self, visual: Tensor, audio: Tensor,
-                token_mask: Optional[Tensor] = None) -> Tensor:
-        """visual ``[N, L, D]`` tokens, audio ``[N, K, C_a]`` tokens -> ``[N, L, D]``.
+                token_mask: Optional[Tensor] = None) -> Tuple[Tensor, AMAGroups]:
+        """visual ``[N, L, D]`` tokens, audio ``[N, K, C_a]`` tokens -> ``[N, L, D]`` tokens
+        and the block's :class:`AMAGroups`.
 
         ``token_mask`` ``[N, L]`` (GTF ablation) is passed to the cross-attention.
         """
@@ -126,5 +151,9 @@ class SoundGuidedSemanticMerging(nn.Module):
         labels, groups = self.group_and_merge(visual, fused, scores)
         dim = groups.shape[-1]
         per_token = groups.gather(1, labels[..., None].expand(-1, -1, dim))  # [N, L, D]
-        self.last_groups, self.last_labels, self.last_scores = groups, labels, scores
-        return fused + self.remap(per_token)
+        return fused + self.remap(per_token), AMAGroups(groups, labels, scores)
+
+    def project_audio(self, embedding: Tensor) -> Tensor:
+        """f_a_l of eq. 8: one audio vector per image ``[N, C_a]`` -> ``[N, D]``, by the
+        projection the cross-attention applies to the audio tokens."""
+        return self.cross_attn.audio_proj(embedding)

@@ -243,8 +243,9 @@ class HTSAT(PublishedAudioEncoder):
 
     Args:
         pretrained (str, optional): Path of ``HTSAT_AudioSet_Saved_*.ckpt`` (or its state
-            dict). None builds an untrained network (initialised as published). Defaults to
-            None.
+            dict), read by ``init_weights()`` (when training starts; see
+            :class:`PublishedAudioEncoder`). None builds an untrained network. Either way the
+            network is built initialised as published. Defaults to None.
         frozen (bool): Fix the weights and keep eval mode. Defaults to True.
         short_input (str): How an input shorter than 1024 frames reaches 1024:
             ``'interpolate'`` (the published default forward: stretch in time) or
@@ -296,9 +297,9 @@ class HTSAT(PublishedAudioEncoder):
         self.tscam_conv = nn.Conv2d(NUM_FEATURES, NUM_CLASSES, (2, 3), padding=(0, 1))
         self.head = nn.Linear(NUM_CLASSES, NUM_CLASSES)
         self.out_channels = NUM_FEATURES
-        if pretrained is None:  # loading overwrites every tensor
-            self._init_untrained()
-        self._setup_pretrained()
+        # with a ``pretrained`` path too: only init_weights() reads the file
+        self._init_untrained()
+        self._freeze()
 
     def _init_untrained(self) -> None:
         """The published initialisation: N(0, 0.02) for linear layers and relative-position

@@ -10,12 +10,19 @@ from ...utils.pretrained import check_state_dict, read_state_dict
 class PublishedAudioEncoder(BaseModule):
     """Loading, freezing and error reporting shared by pretrained audio encoders.
 
-    A subclass builds its layers under the published key names, then calls
-    :meth:`_setup_pretrained`. The checkpoint must match the published state dict exactly
-    (same keys, same shapes; only the keys under ``ADDED_PREFIXES``, layers that are ours
-    and not in the published file, are left out). Anything else raises an error that names
-    the file and where the published weights come from: there is no fallback to random
-    weights.
+    A subclass builds its layers under the published key names, then calls :meth:`_freeze`.
+    The published checkpoint is read by :meth:`init_weights`, not when the model is built:
+    MMEngine's runner calls ``init_weights()`` when training starts and never to test, and
+    testing or inference (``tools/test.py``, :class:`~mmseg_avs.apis.AVSInferencer`,
+    ``tools/demo.py``) loads a trained checkpoint, which holds these weights, into the built
+    model. So only training needs the published file, and it does whenever it starts: a run
+    resumed (``tools/train.py --resume``) or started from ``load_from`` reads it too, before
+    the checkpoint's weights replace it.
+
+    The file must match the published state dict exactly (same keys, same shapes; only the
+    keys under ``ADDED_PREFIXES``, layers that are ours and not in the published file, are
+    left out). Anything else makes ``init_weights()`` raise an error that names the file and
+    where the published weights come from: there is no fallback to random weights.
 
     Subclasses set:
 
@@ -25,8 +32,8 @@ class PublishedAudioEncoder(BaseModule):
     - ``ADDED_PREFIXES`` (tuple[str]): keys of our own layers (trainable, not loaded).
 
     Args:
-        pretrained (str, optional): Path of the published checkpoint. None builds an
-            untrained encoder.
+        pretrained (str, optional): Path of the published checkpoint, read by
+            :meth:`init_weights`. None builds an untrained encoder.
         frozen (bool): Keep the published weights fixed: ``requires_grad=False``, and the
             module stays in eval mode even after ``.train()``.
         init_cfg (dict, optional): Initialisation config.
@@ -43,10 +50,8 @@ class PublishedAudioEncoder(BaseModule):
         self.pretrained = pretrained
         self.frozen = frozen
 
-    def _setup_pretrained(self) -> None:
-        """Load ``pretrained`` (if given) and freeze; called once the layers exist."""
-        if self.pretrained is not None:
-            self.load_published(self.pretrained)
+    def _freeze(self) -> None:
+        """Fix the published weights if ``frozen``; called once the layers exist."""
         if self.frozen:
             for name, param in self.named_parameters():
                 if not name.startswith(self.ADDED_PREFIXES):
@@ -58,11 +63,16 @@ class PublishedAudioEncoder(BaseModule):
         return super().train(mode and not self.frozen)
 
     def init_weights(self) -> None:
-        """Reload the checkpoint after MMEngine's initialisation.
+        """Initialise as MMEngine does, then load the published checkpoint (if given).
 
-        The runner calls ``init_weights()`` on the whole model before training, and an
-        ``init_cfg`` of a parent (e.g. Kaiming on every Conv2d) would otherwise overwrite
-        the published weights loaded at build time.
+        Loading comes last: a parent's ``init_cfg`` (e.g. Kaiming on every Conv2d) is
+        applied before its children's ``init_weights()`` and would otherwise overwrite the
+        published weights.
+
+        Raises:
+            FileNotFoundError: If ``pretrained`` does not exist.
+            ValueError: If it does not match the published checkpoint (see
+                :meth:`load_published`).
         """
         super().init_weights()
         if self.pretrained is not None:

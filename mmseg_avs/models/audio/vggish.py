@@ -38,8 +38,10 @@ class VGGish(PublishedAudioEncoder):
     published weights fixed and runs them without building a graph.
 
     Args:
-        pretrained (str, optional): Path of ``vggish-10086976.pth``. None builds an untrained
-            network (PyTorch's default initialisation). Defaults to None.
+        pretrained (str, optional): Path of ``vggish-10086976.pth``, read by
+            ``init_weights()`` (when training starts; see :class:`PublishedAudioEncoder`).
+            None builds an untrained network (PyTorch's default initialisation). Defaults
+            to None.
         frozen (bool): Fix the published weights and keep eval mode. Defaults to True.
         token_channels (int, optional): Project the tokens to this width (128 to match the
             embedding); None keeps the 512 conv channels. Defaults to None.
@@ -74,7 +76,7 @@ class VGGish(PublishedAudioEncoder):
         self.token_proj = (nn.Linear(prev, token_channels)
                            if token_channels is not None else None)
         self.out_channels = token_channels or prev  # width of the tokens
-        self._setup_pretrained()
+        self._freeze()
 
     def forward(self, logmel: Tensor) -> Tuple[Tensor, Tensor]:
         """Args: logmel ``[N, 1, 96 * S, 64]``, S consecutive examples of AVSBench's VGGish

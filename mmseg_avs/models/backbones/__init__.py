@@ -1,3 +1,3 @@
-from .audio_visual_backbone import AudioVisualBackbone
+from .audio_visual_backbone import AudioVisualBackbone, AudioVisualFeatures
 
-__all__ = ['AudioVisualBackbone']
+__all__ = ['AudioVisualBackbone', 'AudioVisualFeatures']

@@ -1,8 +1,7 @@
 """A visual backbone run stage by stage with audio-visual fusion between stages."""
 import copy
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -10,7 +9,20 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...utils.pretrained import check_state_dict, read_state_dict
+from ..ama import AMAGroups
 from .stagewise import build_stage_runner
+
+
+class AudioVisualFeatures(NamedTuple):
+    """What :class:`AudioVisualBackbone` returns.
+
+    Attributes:
+        feats (list[Tensor]): The output of each stage for the decoder,
+            ``[N, D_l, H_l, W_l]``.
+        ama (dict[int, AMAGroups]): The groups of each AMA stage (0-based stage index).
+    """
+    feats: List[Tensor]
+    ama: Dict[int, AMAGroups]
 
 
 @MODELS.register_module()
@@ -18,23 +30,34 @@ class AudioVisualBackbone(BaseModule):
     """Wrap a 4-stage visual backbone and fuse audio tokens into chosen stages' outputs.
 
     Stage ``l``'s features ``f_v_l`` (``[N, D_l, H_l, W_l]``) are flattened to tokens, fused
-    with the audio tokens by the ``fusion`` module (e.g. :class:`AudioVisualCrossAttention`,
-    the paper's Table 3 Baseline), and the fused map is the next stage's input and the
-    stage's output (through the family's output norm where it has one, e.g. Swin's
-    ``norm{l}``, which the next stage does not see).
+    with the audio tokens by the stage's fusion module, and the fused map is the next stage's
+    input and the stage's output (through the family's output norm where it has one, e.g.
+    Swin's ``norm{l}``, which the next stage does not see). A stage in ``ama_stages`` is fused
+    by an AMA block (:class:`SoundGuidedSemanticMerging`, RAVS §3.2); every other stage in
+    ``fusion_stages`` by the plain ``fusion`` module (:class:`AudioVisualCrossAttention`, the
+    paper's Table 3 Baseline). So adding AMA to the Baseline (``ama`` and ``ama_stages``)
+    changes only the stages AMA takes and keeps the Baseline's fusion everywhere else.
 
     Args:
         visual (dict): Config of the visual backbone (any family with a stage adapter in
             :mod:`mmseg_avs.models.backbones.stagewise`: ``MixVisionTransformer``, ``ResNet``,
             ``SwinTransformer``, ``mmpretrain.ConvNeXt``).
         audio_channels (int): Channels of the audio tokens.
-        fusion (dict, optional): Config of the per-stage fusion module, e.g.
-            :class:`AudioVisualCrossAttention` (Baseline) or
-            :class:`SoundGuidedSemanticMerging` (AMA); ``channels`` and ``audio_channels``
-            are filled in per stage. A list given for one of ``PER_STAGE_KEYS``
-            (``num_heads``, ``num_groups``) has one entry per fused stage, in the order of
-            ``fusion_stages``. None disables fusion (a visual-only model).
-        fusion_stages (Sequence[int]): Stages (0-based) whose output is fused.
+        fusion (dict, optional): Config of the plain per-stage fusion module, e.g.
+            :class:`AudioVisualCrossAttention`; ``channels`` and ``audio_channels`` are
+            filled in per stage. A list given for one of ``PER_STAGE_KEYS`` (``num_heads``,
+            ``num_groups``) has one entry per stage of ``fusion_stages``, in that order
+            (the entries of stages that AMA takes are not used). None disables it.
+        fusion_stages (Sequence[int]): Stages (0-based) fused by ``fusion``, unless AMA
+            takes them.
+        ama (dict, optional): Config of the AMA block, e.g.
+            :class:`SoundGuidedSemanticMerging`, whose forward returns the tokens and its
+            :class:`AMAGroups` and whose ``project_audio`` gives the contrastive loss's audio
+            side; per-stage lists as for ``fusion``, one entry per stage of ``ama_stages``.
+            Defaults to None (no AMA).
+        ama_stages (Sequence[int]): Stages (0-based) fused by ``ama`` in place of
+            ``fusion``. The deepest one's groups feed the contrastive alignment
+            (:meth:`alignment_features`). Defaults to ().
         gt_token_filter (bool): The GTF ablation (Table 3, row 2): in training, tokens
             outside the ground-truth sounding mask are zeroed before the audio-visual
             attention and receive no audio. A token is inside if any of its pixels is
@@ -50,6 +73,8 @@ class AudioVisualBackbone(BaseModule):
                  audio_channels: int,
                  fusion: Optional[dict] = dict(type='AudioVisualCrossAttention', num_heads=1),
                  fusion_stages: Sequence[int] = (0, 1, 2, 3),
+                 ama: Optional[dict] = None,
+                 ama_stages: Sequence[int] = (),
                  gt_token_filter: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -57,25 +82,43 @@ class AudioVisualBackbone(BaseModule):
         self.visual = MODELS.build(visual)
         self.stages = build_stage_runner(self.visual)
         channels = self.stages.channels
-        bad = [s for s in fusion_stages if not 0 <= s < len(channels)]
+        plain_stages = tuple(fusion_stages) if fusion is not None else ()
+        self.ama_stages = tuple(ama_stages) if ama is not None else ()
+        if ama_stages and ama is None:
+            raise ValueError(f'ama_stages={list(ama_stages)} needs an `ama` block config')
+        bad = [s for s in plain_stages + self.ama_stages if not 0 <= s < len(channels)]
         if bad:
-            raise ValueError(f'fusion_stages {list(fusion_stages)}: stages {bad} do not exist; '
+            raise ValueError(f'fusion_stages {list(plain_stages)} / ama_stages '
+                             f'{list(self.ama_stages)}: stages {bad} do not exist; '
                              f'the visual backbone has {len(channels)} stages')
-        self.fusion_stages = tuple(fusion_stages) if fusion is not None else ()
-        for key in self.PER_STAGE_KEYS:
-            value = (fusion or {}).get(key)
-            if isinstance(value, (list, tuple)) and len(value) != len(self.fusion_stages):
-                raise ValueError(f'fusion.{key}={list(value)} has {len(value)} entries but '
-                                 f'fusion_stages={list(self.fusion_stages)} fuses '
-                                 f'{len(self.fusion_stages)} stages')
+        self.fusion_stages = tuple(sorted(set(plain_stages) | set(self.ama_stages)))
+        stage_cfgs = dict(zip(plain_stages,
+                              self._per_stage_configs('fusion', fusion, plain_stages)))
+        # AMA takes its stages from the plain fusion
+        stage_cfgs.update(zip(self.ama_stages,
+                              self._per_stage_configs('ama', ama, self.ama_stages)))
         self.fusions = nn.ModuleDict()
-        for position, stage in enumerate(self.fusion_stages):
-            cfg = copy.deepcopy(fusion)
-            for key in self.PER_STAGE_KEYS:
-                if isinstance(cfg.get(key), (list, tuple)):
-                    cfg[key] = cfg[key][position]
+        for stage, cfg in sorted(stage_cfgs.items()):
             cfg.update(channels=channels[stage], audio_channels=audio_channels)
             self.fusions[str(stage)] = MODELS.build(cfg)
+
+    @classmethod
+    def _per_stage_configs(cls, name: str, cfg: Optional[dict],
+                           stages: Tuple[int, ...]) -> List[dict]:
+        """One config per stage, the ``PER_STAGE_KEYS`` lists resolved to that stage's entry."""
+        for key in cls.PER_STAGE_KEYS:
+            value = (cfg or {}).get(key)
+            if isinstance(value, (list, tuple)) and len(value) != len(stages):
+                raise ValueError(f'{name}.{key}={list(value)} has {len(value)} entries but '
+                                 f'{name}_stages={list(stages)} fuses {len(stages)} stages')
+        configs = []
+        for position in range(len(stages)):
+            stage_cfg = copy.deepcopy(cfg)
+            for key in cls.PER_STAGE_KEYS:
+                if isinstance(stage_cfg.get(key), (list, tuple)):
+                    stage_cfg[key] = stage_cfg[key][position]
+            configs.append(stage_cfg)
+        return configs
 
     def init_weights(self) -> None:
         """Check a ``Pretrained`` visual weight file strictly, then initialise.
@@ -108,16 +151,17 @@ class AudioVisualBackbone(BaseModule):
         return self.stages.channels
 
     def forward(self, imgs: Tensor, audio_tokens: Tensor,
-                gt_seg: Optional[Tensor] = None) -> List[Tensor]:
+                gt_seg: Optional[Tensor] = None) -> AudioVisualFeatures:
         """Args: imgs ``[N, 3, H, W]``; audio_tokens ``[N, K, C_a]`` (one set per image);
         gt_seg ``[N, H, W]`` ground truth (255 = ignore), used only by ``gt_token_filter``
         in training.
 
         Returns:
-            list[Tensor]: The output of each stage for the decoder, ``[N, D_l, H_l, W_l]``.
+            AudioVisualFeatures: each stage's output for the decoder and each AMA stage's
+            groups.
         """
         filter_tokens = self.gt_token_filter and self.training and gt_seg is not None
-        outs, x = [], imgs
+        outs, ama, x = [], {}, imgs
         for stage in range(len(self.stages.channels)):
             x = self.stages.run_stage(stage, x)
             if stage in self.fusion_stages:
@@ -125,9 +169,11 @@ class AudioVisualBackbone(BaseModule):
                 mask = self._gt_token_mask(gt_seg, (h, w)) if filter_tokens else None
                 tokens = self.fusions[str(stage)](x.flatten(2).transpose(1, 2), audio_tokens,
                                                   token_mask=mask)
+                if stage in self.ama_stages:
+                    tokens, ama[stage] = tokens
                 x = tokens.transpose(1, 2).reshape(n, c, h, w)
             outs.append(self.stages.stage_output(stage, x))
-        return outs
+        return AudioVisualFeatures(outs, ama)
 
     @staticmethod
     def _gt_token_mask(gt_seg: Tensor, size: Tuple[int, int]) -> Tensor:
@@ -137,25 +183,22 @@ class AudioVisualBackbone(BaseModule):
         annotated = (gt_seg != 255).flatten(1).any(1, keepdim=True)
         return inside | ~annotated
 
-    def alignment_features(self, audio_embedding: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """Inputs of the contrastive alignment, from the last fused stage's latest forward.
-
-        That stage must be an AMA block (:class:`SoundGuidedSemanticMerging`).
+    def alignment_features(self, ama: Dict[int, AMAGroups],
+                           audio_embedding: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Inputs of the contrastive alignment: the deepest AMA stage's groups.
 
         Args:
+            ama (dict[int, AMAGroups]): The AMA groups of a forward
+                (:attr:`AudioVisualFeatures.ama`).
             audio_embedding (Tensor): ``[N, C_a]``, one audio vector per image.
 
         Returns:
             tuple[Tensor]: group features ``[N, P, D]``, which groups have tokens ``[N, P]``
             and the audio projected to the stage's channels (f_a_l) ``[N, D]``.
         """
-        if not self.fusion_stages:
-            raise RuntimeError('contrastive alignment needs an AMA fusion stage')
-        block = self.fusions[str(self.fusion_stages[-1])]
-        if getattr(block, 'last_groups', None) is None:
-            raise RuntimeError(f'the last fused stage ({type(block).__name__}) keeps no group '
-                               'features: use SoundGuidedSemanticMerging there, and call '
-                               'forward first')
-        counts = torch.zeros_like(block.last_groups[..., 0]).scatter_add(
-            1, block.last_labels, torch.ones_like(block.last_scores))
-        return block.last_groups, counts > 0, block.cross_attn.audio_proj(audio_embedding)
+        if not self.ama_stages:
+            raise RuntimeError('contrastive alignment needs an AMA stage (`ama_stages`)')
+        stage = max(self.ama_stages)
+        groups = ama[stage]
+        audio = self.fusions[str(stage)].project_audio(audio_embedding)
+        return groups.groups, groups.valid, audio

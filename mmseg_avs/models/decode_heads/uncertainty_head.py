@@ -1,5 +1,5 @@
 """RAVS mask decoder with temporal modelling and Dirichlet uncertainty (paper §3.3)."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -15,23 +15,62 @@ from .dirichlet_fusion import (FUSION_MODES, dirichlet_alpha, dirichlet_variance
                                fuse_uncertainty, fused_logits, scale_per_frame)
 
 
-def clip_structure(batch_img_metas: Optional[Sequence[dict]], num_images: int,
-                   device: torch.device) -> Tuple[int, Optional[Tensor]]:
-    """Clip length T and the ``[B, T]`` padding mask from the frames' metainfo.
+class ClipLayout(NamedTuple):
+    """Where a batch's images sit in its clips.
 
-    Frames are clip-major (:class:`AVSDataPreprocessor`). Without ``num_frames`` in the
-    metainfo (plain image segmentation) every image is its own clip of one frame.
+    Attributes:
+        num_frames (int): T, the slots of each clip.
+        slots (Tensor): ``[N]`` slot of each image in the clip-major ``[B*T]`` grid.
+        padded (Tensor): ``[B, T]`` bool, True for slots that hold no real frame (padding,
+            or a padded frame left out of the batch).
     """
-    if not batch_img_metas or 'num_frames' not in batch_img_metas[0]:
-        return 1, None
-    num_frames = int(batch_img_metas[0]['num_frames'])
+    num_frames: int
+    slots: Tensor
+    padded: Tensor
+
+
+def clip_layout(batch_img_metas: Optional[Sequence[dict]], num_images: int,
+                device: torch.device) -> ClipLayout:
+    """The clips of a batch of frames, from their metainfo.
+
+    Frames come clip-major (:class:`AVSDataPreprocessor`), possibly without their padded slots
+    (the segmentor leaves those out in training): a clip starts where ``clip_id`` changes or
+    ``frame_idx`` does not increase, and each frame sits at its ``frame_idx``. Without
+    ``frame_idx`` every slot must be present.
+
+    Raises:
+        ValueError: If ``num_frames`` is missing or differs between frames, or the frames
+            cannot fill clips of that length.
+    """
+    if not batch_img_metas or any('num_frames' not in m for m in batch_img_metas):
+        # without it every image would silently be a clip of one frame
+        raise ValueError("temporal attention across the frames of a clip needs the clip length "
+                         "'num_frames' in every frame's metainfo, which is missing; image "
+                         'segmentation uses temporal_layers=0')
     lengths = {int(m['num_frames']) for m in batch_img_metas}
-    if lengths != {num_frames} or num_images % num_frames:
+    num_frames = lengths.pop()
+    if lengths or len(batch_img_metas) != num_images:
         raise ValueError(f'{num_images} frames cannot be split into clips of num_frames '
-                         f'{sorted(lengths)}')
-    padded = torch.tensor([bool(m.get('is_padded', False)) for m in batch_img_metas],
-                          device=device).view(-1, num_frames)
-    return num_frames, padded
+                         f'{sorted(lengths | {num_frames})}')
+    if all('frame_idx' in m for m in batch_img_metas):
+        slots, clip = [], -1
+        for i, meta in enumerate(batch_img_metas):
+            previous = batch_img_metas[i - 1] if i else None
+            if (previous is None or meta.get('clip_id') != previous.get('clip_id')
+                    or meta['frame_idx'] <= previous['frame_idx']):
+                clip += 1
+            slots.append(clip * num_frames + int(meta['frame_idx']))
+        num_clips = clip + 1
+    elif num_images % num_frames == 0:
+        slots, num_clips = list(range(num_images)), num_images // num_frames
+    else:
+        raise ValueError(f'{num_images} frames cannot be split into clips of num_frames '
+                         f'{num_frames}')
+    slots = torch.tensor(slots, device=device)
+    padded = torch.ones(num_clips * num_frames, dtype=torch.bool, device=device)
+    padded[slots] = torch.tensor([bool(m.get('is_padded', False)) for m in batch_img_metas],
+                                 device=device)
+    return ClipLayout(num_frames, slots, padded.view(num_clips, num_frames))
 
 
 @MODELS.register_module()
@@ -50,26 +89,34 @@ class UncertaintyHead(BaseDecodeHead):
     :meth:`predict_with_uncertainty` also returns ``delta_hat`` of the predicted class per
     pixel, which :class:`AudioVisualSegmentor` stores as each sample's ``uncertainty``.
 
-    Losses: ``fusion='attenuate'`` applies ``loss_decode`` to the fused scores, so the
-    Dirichlet head learns through ``delta_hat``; ``fusion='paper'`` applies ``loss_decode`` to
-    ``m`` (its fused scores reach ``1 / eps`` and are no probabilities) and ``loss_evidential``
-    to ``alpha``.
+    Losses: ``fusion='attenuate'`` applies ``loss_decode`` to the fused scores (so ``m`` and,
+    through ``delta_hat``, ``alpha`` learn from it); ``fusion='paper'`` applies it to ``m``
+    (its fused scores reach ``1 / eps`` and are no probabilities). Both modes apply
+    ``loss_evidential`` to ``alpha``: its own signal, which fits ``alpha`` to the labels as a
+    Dirichlet instead of leaving it to act as a second foreground gate through ``delta_hat``
+    alone. The head passes ``evidence_offset`` to that loss, whose KL term pulls the
+    non-target evidence ``alpha - evidence_offset`` to 0.
 
     Args:
         fusion (str): ``'attenuate'`` (``sigma(m) (1 - delta_hat)``) or ``'paper'``
             (``sigma(m) / (delta_hat + eps)``, eq. 11 as printed). Defaults to
             ``'attenuate'``.
-        evidence_offset (float): Added to ``softplus(u)``: 0 as in the paper, 1 for the
-            evidential-learning convention. Defaults to 0.
+        evidence_offset (float): Added to the evidence ``softplus(u)``: 0 as in the paper, 1
+            for the evidential-learning convention (Sensoy et al. 2018). Defaults to 0.
         fusion_eps (float): The eq. 11 epsilon. Defaults to 1e-6.
-        temporal_layers (int): Temporal self-attention layers (0 disables). Defaults to 1.
+        temporal_layers (int): Temporal self-attention layers; they need ``num_frames`` in
+            the metainfo. 0 disables them, as image segmentation must. Defaults to 1.
         temporal_heads (int): Heads of each temporal layer. Defaults to 8.
-        loss_evidential (dict): Loss on ``alpha`` in ``'paper'`` mode.
+        loss_evidential (dict): Loss on ``alpha`` in both modes, called with ``alpha``, the
+            labels and ``evidence_offset``; its ``loss_weight`` sets its weight.
             Defaults to ``EvidentialLoss``.
         **kwargs: :class:`BaseDecodeHead` arguments (``in_channels`` a list, one per stage;
             ``num_classes`` >= 2: binary tasks use two classes, since eq. 10 is identically 0
             for a one-channel Dirichlet).
     """
+
+    # forward() takes the frames' metainfo: the temporal layers regroup the frames into clips
+    clip_aware = True
 
     def __init__(self,
                  fusion: str = 'attenuate',
@@ -104,10 +151,21 @@ class UncertaintyHead(BaseDecodeHead):
         levels = [resize(conv(x), size=size, mode='bilinear', align_corners=self.align_corners)
                   for conv, x in zip(self.level_convs, inputs)]
         feat = self.fusion_conv(torch.cat(levels, dim=1))                 # f_f [B*T, C, H, W]
-        num_frames, padded = clip_structure(batch_img_metas, feat.shape[0], feat.device)
-        for layer in self.temporal:
-            feat = layer(feat, num_frames, padded)
+        if self.temporal:
+            feat = self.attend_over_time(feat, batch_img_metas)
         return dict(seg_logits=self.cls_seg(feat), evidence_logits=self.conv_evidence(feat))
+
+    def attend_over_time(self, feat: Tensor,
+                         batch_img_metas: Optional[Sequence[dict]]) -> Tensor:
+        """Run the temporal layers on ``feat`` ``[N, C, H, W]``, the frames of whole clips or
+        the real frames of clips whose padded slots were left out (see :func:`clip_layout`):
+        the frames are placed in their clip's slots, empty slots masked out."""
+        layout = clip_layout(batch_img_metas, feat.shape[0], feat.device)
+        grid = feat.new_zeros(layout.padded.numel(), *feat.shape[1:])   # [B*T, C, H, W]
+        grid[layout.slots] = feat
+        for layer in self.temporal:
+            grid = layer(grid, layout.num_frames, layout.padded)
+        return grid[layout.slots]
 
     def fuse(self, outputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
         """Fused-score logits ``[N, K, H, W]`` and per-frame scaled uncertainty ``delta_hat``."""
@@ -120,14 +178,14 @@ class UncertaintyHead(BaseDecodeHead):
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:
         outputs = self.forward(inputs, [s.metainfo for s in batch_data_samples])
-        if self.fusion == 'attenuate':
-            return self.loss_by_feat(self.fuse(outputs)[0], batch_data_samples)
-        losses = self.loss_by_feat(outputs['seg_logits'], batch_data_samples)
-        labels = self._stack_batch_gt(batch_data_samples).squeeze(1)
+        seg_logits = (self.fuse(outputs)[0] if self.fusion == 'attenuate' else
+                      outputs['seg_logits'])
+        losses = self.loss_by_feat(seg_logits, batch_data_samples)
+        labels = self._stack_batch_gt(batch_data_samples).squeeze(1)     # [N, H, W]
         evidence = resize(outputs['evidence_logits'], size=labels.shape[-2:], mode='bilinear',
                           align_corners=self.align_corners)
         losses[self.loss_evidential.loss_name] = self.loss_evidential(
-            dirichlet_alpha(evidence, self.evidence_offset), labels)
+            dirichlet_alpha(evidence, self.evidence_offset), labels, self.evidence_offset)
         return losses
 
     def predict(self, inputs: List[Tensor], batch_img_metas: List[dict],

@@ -25,6 +25,10 @@ def sinusoidal_time_encoding(num_frames: int, channels: int, device=None) -> Ten
 class TemporalSelfAttention(nn.Module):
     """Pre-norm transformer layer (attention + FFN) over the T frames of each position.
 
+    The sinusoidal frame-index code is added to the queries and keys only, so it decides
+    which frames attend to which but never enters the output: identical frames give
+    identical outputs whatever their slots.
+
     Args:
         channels (int): Feature channels C.
         num_heads (int): Attention heads. Defaults to 8.
@@ -60,12 +64,15 @@ class TemporalSelfAttention(nn.Module):
         b = bt // num_frames
         # [B*T, C, H, W] -> [B*H*W, T, C]: one sequence of T frames per clip and position
         seq = x.view(b, num_frames, c, h, w).permute(0, 3, 4, 1, 2).reshape(-1, num_frames, c)
-        seq = seq + sinusoidal_time_encoding(num_frames, c, x.device).to(seq.dtype)
         key_padding_mask = None
         if padded is not None and padded.any():
             key_padding_mask = padded.repeat_interleave(h * w, dim=0)      # [B*H*W, T]
-        q = self.norm_attn(seq)
-        seq = seq + self.attn(q, q, q, key_padding_mask=key_padding_mask,
+        value = self.norm_attn(seq)
+        # The frame-index code reaches the queries and keys only: in the values or the
+        # residual stream it would reach the class logits, whose response to frames 1-4 is
+        # untrained where only frame 0 is annotated (S4, AVSS v1s).
+        query = value + sinusoidal_time_encoding(num_frames, c, x.device).to(value.dtype)
+        seq = seq + self.attn(query, query, value, key_padding_mask=key_padding_mask,
                               need_weights=False)[0]
         seq = seq + self.ffn(self.norm_ffn(seq))
         return seq.view(b, h, w, num_frames, c).permute(0, 3, 4, 1, 2).reshape(bt, c, h, w)

@@ -25,17 +25,27 @@ def kl_to_uniform_dirichlet(alpha: Tensor) -> Tensor:
 class EvidentialLoss(nn.Module):
     """Expected squared error under ``Dir(alpha)`` plus an annealed KL to the uniform one.
 
-    Per pixel: ``sum_c (y_c - alpha_c/S)^2 + sum_c Var[p_c] + lambda_t KL(Dir(alpha~) || Dir(1))``
-    with ``alpha~ = y + (1 - y) alpha`` (the target's evidence removed) and
-    ``lambda_t = min(1, iter / annealing_iters)``, averaged over the annotated pixels. This is
-    the signal the Dirichlet head gets in the UE head's ``'paper'`` fusion mode, where the
-    segmentation loss does not reach it.
+    Per pixel, with the evidence ``e = alpha - evidence_offset`` and the one-hot label ``y``:
+    ``sum_c (y_c - alpha_c/S)^2 + sum_c Var[p_c] + lambda_t KL(Dir(alpha~) || Dir(1))`` with
+    ``alpha~ = 1 + (1 - y) e`` and ``lambda_t = min(1, iter / annealing_iters)``, averaged over
+    the annotated pixels (Sensoy et al. 2018). ``alpha~`` is the Dirichlet of the non-target
+    evidence alone (``+ 1``: zero evidence is the uniform ``Dir(1)``), so the KL pulls every
+    non-target evidence to 0 whatever the offset; with Sensoy et al.'s offset 1 this is their
+    ``alpha~ = y + (1 - y) alpha``. The offset is an argument of :meth:`forward`, passed by
+    the :class:`UncertaintyHead` that made ``alpha``, so the two cannot disagree.
+
+    The UE head applies it to ``alpha`` in both fusion modes: it is the Dirichlet head's only
+    signal in ``'paper'`` mode, and its own signal next to the one through ``delta_hat`` in
+    ``'attenuate'`` mode.
 
     Args:
         annealing_iters (int): Iterations until the KL term has full weight; the current
             iteration is read from MMEngine's message hub (0 outside a runner).
             Defaults to 1000.
-        loss_weight (float): Defaults to 1.0.
+        loss_weight (float): Weight of the whole term. Defaults to 1.0, Sensoy et al.'s
+            unweighted loss: its risk term lies in [0, 2] per pixel (about 0.6-0.7 at
+            initialisation for two classes), the scale of the segmentation cross-entropy it
+            is added to.
         ignore_index (int): Label of unannotated pixels. Defaults to 255.
         loss_name (str): Defaults to ``'loss_evidential'``.
     """
@@ -54,9 +64,22 @@ class EvidentialLoss(nn.Module):
         hub = MessageHub.get_current_instance()
         return min(1.0, hub.get_info('iter', 0) / self.annealing_iters)
 
-    def forward(self, alpha: Tensor, target: Tensor,
+    def forward(self, alpha: Tensor, target: Tensor, evidence_offset: float,
                 annealing_factor: Optional[float] = None) -> Tensor:
-        """``alpha`` ``[N, C, H, W]`` (positive), ``target`` ``[N, H, W]`` labels."""
+        """Mean loss over the annotated pixels.
+
+        Args:
+            alpha (Tensor): Dirichlet parameters ``[N, C, H, W]``, ``alpha >= evidence_offset``
+                and positive.
+            target (Tensor): Labels ``[N, H, W]``.
+            evidence_offset (float): The offset in ``alpha = evidence + evidence_offset``
+                (the head's ``evidence_offset``).
+            annealing_factor (float, optional): ``lambda_t``; read from the message hub if
+                None.
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
         valid = target != self.ignore_index
         if not valid.any():
             return alpha.sum() * 0
@@ -66,7 +89,8 @@ class EvidentialLoss(nn.Module):
         risk = ((onehot - expected).square() + dirichlet_variance(alpha)).sum(dim=1)
         if annealing_factor is None:
             annealing_factor = self.annealing_factor()
-        kl = kl_to_uniform_dirichlet(onehot + (1 - onehot) * alpha)
+        evidence = alpha - evidence_offset
+        kl = kl_to_uniform_dirichlet(1 + (1 - onehot) * evidence)
         per_pixel = risk + annealing_factor * kl
         return self.loss_weight * per_pixel[valid].mean()
 

@@ -39,26 +39,46 @@ def soft_region_stats(logits: Tensor, target: Tensor, ignore_index: int = 255,
 
 
 class SoftRegionLoss(nn.Module, ABC):
-    """``1 - mean_{n,c} score(n, c)`` over the images with annotated pixels.
+    """``1 - mean_n score_n`` over the images n with annotated pixels.
 
-    Each class of each image counts equally, so the small sounding class weighs as much as
-    the background (MMSeg's ``DiceLoss`` pools all classes and pixels of an image, which the
-    background dominates). A class absent from an image is pushed towards predicting none of
-    it. Ignored pixels count nowhere, and images with no annotated pixel are skipped.
+    ``score(n, c)`` is the overlap of class c in image n from its soft counts, with ``smooth``
+    (in pixels) added to numerator and denominator. Per image:
+
+    - Softmax over C classes: ``score_n`` is the mean of ``score(n, c)`` over the classes
+      present in the image's annotated target, the ``classes='present'``, ``per_image=True``
+      reduction of Lovász-Softmax (Berman et al., CVPR 2018; MMSeg's ``LovaszLoss``).
+      Averaging over all C classes instead would divide the present classes' gradient by C
+      (71 on AVSS), and an absent class's term ``s / (Σp + s)`` has almost no gradient once
+      it is predicted on more than a few pixels. Absent classes drop out; their predicted
+      mass is still pushed down, since raising the present classes' probabilities through
+      the softmax lowers it. Each present class counts equally, so the small sounding class
+      weighs as much as the background (MMSeg's ``DiceLoss`` pools all classes and pixels
+      of an image, which the background dominates).
+    - Sigmoid (one foreground channel): ``score_n = score(n, foreground)`` whether or not the
+      image has foreground, i.e. for Dice the binary mask loss of DETR and Mask2Former,
+      ``1 - (2Σpt + 1) / (Σp + Σt + 1)`` (``dice_loss`` in facebookresearch/detr,
+      ``models/segmentation.py``). With no background channel to compete with, the one-pixel
+      smoothing is what trains a silent frame (empty target): its loss ``Σp / (Σp + 1)``
+      falls to 0 with the predicted foreground.
+
+    Ignored pixels count nowhere, and images with no annotated pixel are skipped.
 
     Args:
         use_sigmoid (bool): One foreground logit channel (binary) instead of C classes.
-        smooth (float): Added to numerator and denominator. Defaults to 1e-5.
+        smooth (float): Added to numerator and denominator, in pixels; positive.
+            Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         ignore_index (int): Label of unannotated pixels. Defaults to 255.
         loss_name (str, optional): Name in the loss dict; defaults to the class's.
     """
     default_name = 'loss_region'
 
-    def __init__(self, use_sigmoid: bool = False, smooth: float = 1e-5,
+    def __init__(self, use_sigmoid: bool = False, smooth: float = 1.0,
                  loss_weight: float = 1.0, ignore_index: int = 255,
                  loss_name: Optional[str] = None) -> None:
         super().__init__()
+        if smooth <= 0:
+            raise ValueError(f'smooth must be positive, got {smooth}')
         self.use_sigmoid, self.smooth = use_sigmoid, smooth
         self.loss_weight, self.ignore_index = loss_weight, ignore_index
         self._loss_name = loss_name or self.default_name
@@ -67,13 +87,31 @@ class SoftRegionLoss(nn.Module, ABC):
     def score(self, inter: Tensor, pred_sum: Tensor, target_sum: Tensor) -> Tensor:
         """Overlap score in [0, 1] per image and class, from the soft counts."""
 
-    def forward(self, pred: Tensor, target: Tensor, **kwargs) -> Tensor:
+    def forward(self, pred: Tensor, target: Tensor, ignore_index: Optional[int] = None,
+                **kwargs) -> Tensor:
+        """The loss of logits ``pred`` ``[N, C, H, W]`` for labels ``target`` ``[N, H, W]``.
+
+        Args:
+            pred (Tensor): Logits (C = 1 with ``use_sigmoid``).
+            target (Tensor): Labels.
+            ignore_index (int, optional): Label of unannotated pixels for this call, as
+                MMSeg's decode heads pass theirs; None uses the constructor's.
+            **kwargs: Other arguments of MMSeg's loss call (``weight``), unused.
+
+        Returns:
+            Tensor: The scalar loss.
+        """
+        if ignore_index is None:
+            ignore_index = self.ignore_index
         inter, pred_sum, target_sum, has_pixels = soft_region_stats(
-            pred, target, self.ignore_index, self.use_sigmoid)
+            pred, target, ignore_index, self.use_sigmoid)
         if not has_pixels.any():
             return pred.sum() * 0
-        score = self.score(inter, pred_sum, target_sum)
-        return self.loss_weight * (1 - score[has_pixels].mean())
+        score = self.score(inter, pred_sum, target_sum)[has_pixels]     # [M, C]
+        if not self.use_sigmoid:
+            present = target_sum[has_pixels] > 0      # an annotated image has a class
+            score = score.where(present, score.new_zeros(())).sum(1) / present.sum(1)
+        return self.loss_weight * (1 - score.mean())
 
     @property
     def loss_name(self) -> str:

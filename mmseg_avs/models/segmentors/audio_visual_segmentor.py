@@ -7,7 +7,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
 
-from ..decode_heads import UncertaintyHead
+from ..backbones import AudioVisualFeatures
 from .uncertainty_output import batch_metas, predict_with_uncertainty
 
 
@@ -20,8 +20,10 @@ class AudioVisualSegmentor(BaseSegmentor):
     and B*T per-frame data samples. The audio encoder turns each second into tokens
     ``[B*T, K, C_a]``; the backbone fuses them into the visual stages; the decode head
     predicts per frame (temporal heads regroup frames with ``num_frames`` = T from the
-    metainfo). Predictions are per-frame :class:`SegDataSample` s, so MMSeg's metrics and
-    visualizer also work on them; with an :class:`UncertaintyHead` each also carries
+    metainfo; a head that does so declares ``clip_aware = True`` and takes the frames'
+    metainfo in ``forward``). Predictions are per-frame :class:`SegDataSample` s, so MMSeg's
+    metrics and visualizer also work on them; with a head that has
+    ``predict_with_uncertainty`` (e.g. :class:`UncertaintyHead`) each also carries
     ``uncertainty`` (``PixelData`` ``[1, H, W]`` in [0, 1] at the original size).
 
     Args:
@@ -90,22 +92,31 @@ class AudioVisualSegmentor(BaseSegmentor):
 
     def encode_audio(self, audio: Tensor) -> Tuple[Tensor, Tensor]:
         """``[B, T, ...]`` -> audio tokens ``[B*T, K, C_a]`` and embeddings ``[B*T, C_a]``."""
+        return self._encode_seconds(audio.flatten(0, 1))
+
+    def _encode_seconds(self, seconds: Tensor) -> Tuple[Tensor, Tensor]:
+        """``[N, ...]`` one-second inputs -> tokens ``[N, K, C_a]`` and embeddings ``[N, C_a]``."""
         if self.freeze_audio_encoder:
             with torch.no_grad():
-                return self.audio_encoder(audio.flatten(0, 1))
-        return self.audio_encoder(audio.flatten(0, 1))
+                return self.audio_encoder(seconds)
+        return self.audio_encoder(seconds)
 
     def extract_feat(self, inputs: Tensor, audio: Tensor) -> List[Tensor]:
         """Multi-scale audio-visual features ``[B*T, D_l, H_l, W_l]`` per stage."""
-        return self._extract(inputs, audio)[0]
+        return self._extract(inputs, audio)[0].feats
 
-    def _extract(self, inputs: Tensor, audio: Tensor,
-                 gt_seg: Optional[Tensor] = None) -> Tuple[List[Tensor], Tensor]:
+    def _extract(self, inputs: Tensor, audio: Tensor, gt_seg: Optional[Tensor] = None,
+                 frames: Optional[Tensor] = None) -> Tuple[AudioVisualFeatures, Tensor]:
+        """Backbone outputs and audio embeddings of the frames ``frames`` (indices into the
+        B*T frames; all by default)."""
         num_clips, num_frames = audio.shape[:2]
         if inputs.shape[0] != num_clips * num_frames:
             raise ValueError(f'{inputs.shape[0]} frames for audio of {num_clips} clips x '
                              f'{num_frames} seconds')
-        audio_tokens, audio_embedding = self.encode_audio(audio)
+        seconds = audio.flatten(0, 1)
+        if frames is not None:
+            inputs, seconds = inputs[frames], seconds[frames]
+        audio_tokens, audio_embedding = self._encode_seconds(seconds)
         return self.backbone(inputs, audio_tokens, gt_seg), audio_embedding
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict],
@@ -115,18 +126,27 @@ class AudioVisualSegmentor(BaseSegmentor):
         return self.decode_head.predict(feats, batch_img_metas, self.test_cfg)
 
     def loss(self, inputs: Tensor, data_samples: SampleList, audio: Tensor) -> dict:
+        """Losses of the real frames. Padded slots (black frame, silent audio, e.g. the 5 empty
+        slots of an AVSS v1 clip) are left out before the encoders, so they reach no loss,
+        no contrastive selection and no batch statistic: their content changes nothing."""
+        real = [not s.metainfo.get('is_padded', False) for s in data_samples]
+        frames = None
+        if not all(real):
+            frames = torch.tensor(real, device=inputs.device).nonzero()[:, 0]
+            data_samples = [s for s, keep in zip(data_samples, real) if keep]
         gt_seg = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])  # GTF ablation
-        feats, audio_embedding = self._extract(inputs, audio, gt_seg)
-        losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
+        features, audio_embedding = self._extract(inputs, audio, gt_seg, frames)
+        losses = self.decode_head.loss(features.feats, data_samples, self.train_cfg)
         losses = {f'decode.{k}': v for k, v in losses.items()}
         if self.contrastive_loss is not None:
-            groups, group_valid, audio_feat = self.backbone.alignment_features(audio_embedding)
+            groups, group_valid, audio_feat = self.backbone.alignment_features(
+                features.ama, audio_embedding)
             losses.update(self.contrastive_loss(groups, audio_feat, group_valid))
         return losses
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None,
                 audio: Optional[Tensor] = None) -> SampleList:
-        if isinstance(self.decode_head, UncertaintyHead):
+        if hasattr(self.decode_head, 'predict_with_uncertainty'):
             return predict_with_uncertainty(self, self.extract_feat(inputs, audio), inputs,
                                             data_samples)
         seg_logits = self.encode_decode(inputs, batch_metas(inputs, data_samples), audio)
@@ -145,6 +165,6 @@ class AudioVisualSegmentor(BaseSegmentor):
     def _forward(self, inputs: Tensor, data_samples: OptSampleList = None,
                  audio: Optional[Tensor] = None):
         feats = self.extract_feat(inputs, audio)
-        if isinstance(self.decode_head, UncertaintyHead):  # needs the clip structure
+        if getattr(self.decode_head, 'clip_aware', False):
             return self.decode_head.forward(feats, batch_metas(inputs, data_samples))
         return self.decode_head.forward(feats)

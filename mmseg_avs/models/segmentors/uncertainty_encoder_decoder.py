@@ -4,7 +4,6 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ..decode_heads import UncertaintyHead
 from .uncertainty_output import predict_with_uncertainty
 
 
@@ -20,9 +19,10 @@ class UncertaintyEncoderDecoder(EncoderDecoder):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        if not isinstance(self.decode_head, UncertaintyHead):
-            raise TypeError('UncertaintyEncoderDecoder needs decode_head=UncertaintyHead, got '
-                            f'{type(self.decode_head).__name__}')
+        if not hasattr(self.decode_head, 'predict_with_uncertainty'):
+            raise TypeError('UncertaintyEncoderDecoder needs a decode head that predicts '
+                            'uncertainty (`predict_with_uncertainty`, e.g. UncertaintyHead), '
+                            f'got {type(self.decode_head).__name__}')
         if self.test_cfg.get('mode', 'whole') != 'whole':
             raise ValueError("UncertaintyEncoderDecoder predicts whole images: set "
                              "test_cfg.mode='whole'")
