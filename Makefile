@@ -27,7 +27,7 @@ $(VENV)/.mmseg_avs-installed: setup.py requirements/runtime.txt requirements/tes
 	@touch $@
 
 demo: install
-	$(PY) tools/run_demo.py
+	$(PY) tools/synthetic_demo.py
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -21,8 +21,8 @@ from mmengine.dist import is_main_process
 from mmengine.fileio import dump
 from mmengine.runner import Runner
 
-from mmseg_avs.utils import (add_run_arguments, check_config, init_cpu_distributed,
-                             load_run_config, parse_run_arguments)
+from mmseg_avs.apis import (add_run_arguments, check_config, init_cpu_distributed,
+                            load_run_config, parse_run_arguments)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

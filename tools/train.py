@@ -9,8 +9,8 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmseg_avs.utils import (add_run_arguments, check_config, init_cpu_distributed,
-                             load_run_config, parse_run_arguments)
+from mmseg_avs.apis import (add_run_arguments, check_config, init_cpu_distributed,
+                            load_run_config, parse_run_arguments)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -12,33 +12,26 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
-from mmengine.utils import ProgressBar
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
-from ..datasets.transforms.audio_frontends import resample_wave
 from ..datasets.transforms.loading_audio import LoadAVSAudio
-from ..datasets.video_io import read_audio_track, read_video_seconds
-
-# Where ``make demo`` (tools/run_demo.py) trains its model; MMEngine's ``last_checkpoint``
-# file there names the newest checkpoint, and every checkpoint embeds its run config.
-DEMO_WORK_DIR = 'work_dirs/demo'
+from ..signal.video_io import read_audio_track, read_video_seconds
+from ..signal.waveform import resample_wave
+from ..utils.progress import Progress
 
 
-class DemoModelMissingError(FileNotFoundError):
-    """``make demo`` has not trained the default model yet."""
-
-
-def find_demo_checkpoint(work_dir: str = DEMO_WORK_DIR) -> str:
-    """The newest checkpoint that ``make demo`` wrote.
+def latest_checkpoint(work_dir: str) -> str:
+    """The newest checkpoint of an MMEngine work dir, named by its ``last_checkpoint`` file
+    (every MMEngine checkpoint embeds its run config).
 
     Args:
-        work_dir (str): The demo's work dir. Defaults to :data:`DEMO_WORK_DIR`.
+        work_dir (str): The work dir of a training run.
 
     Returns:
-        str: The checkpoint path (its config is read from the checkpoint).
+        str: The checkpoint path.
 
     Raises:
-        DemoModelMissingError: If the work dir holds no checkpoint.
+        FileNotFoundError: If the work dir holds no checkpoint.
     """
     pointer = osp.join(work_dir, 'last_checkpoint')
     named = open(pointer).read().strip() if osp.isfile(pointer) else ''
@@ -46,9 +39,7 @@ def find_demo_checkpoint(work_dir: str = DEMO_WORK_DIR) -> str:
     for checkpoint in (named, osp.join(work_dir, osp.basename(named))):
         if named and osp.isfile(checkpoint):
             return checkpoint
-    raise DemoModelMissingError(
-        f'no trained demo model in {work_dir}: run `make demo` first, or pass '
-        '--config and --checkpoint')
+    raise FileNotFoundError(f'no checkpoint in {work_dir} (no last_checkpoint file naming one)')
 
 
 class LoadAVSClipFromArrays(BaseTransform):
@@ -84,7 +75,7 @@ class AVSInferencer:
     checkpoint, turn raw input into the config's test pipeline, predict, and return plain
     arrays. A video is read as AVSBench's preprocessing reads it (the frame near the end of
     each second, the sound track resampled for the model's audio front-end, see
-    :mod:`mmseg_avs.datasets.video_io`). The seconds are cut into clips of the model's T
+    :mod:`mmseg_avs.signal.video_io`). The seconds are cut into clips of the model's T
     (``num_segments`` of the test pipeline's ``LoadAVSAudio``); the last clip is filled with
     padded slots (black frames, silent audio, ``is_padded``), which are dropped from the
     results.
@@ -209,7 +200,7 @@ class AVSInferencer:
                           'its end is taken as silent')
         wave = np.pad(wave, (0, max(0, seconds * rate - len(wave))))
         starts = list(range(0, seconds, self.num_frames))
-        bar = ProgressBar(len(starts)) if progress else None
+        bar = Progress(len(starts), 'clips') if progress else None
         for first in range(0, len(starts), batch_size):
             clips = [self.pipeline(dict(
                 frames=list(frames[s:s + self.num_frames]), num_frames=self.num_frames,
@@ -225,6 +216,8 @@ class AVSInferencer:
                                    + index % self.num_frames, sample)
                 if bar is not None and index % self.num_frames == 0:
                     bar.update()
+        if bar is not None:
+            bar.close()
 
     @staticmethod
     def _second(second: int, sample) -> dict:

@@ -10,15 +10,15 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.utils import ProgressBar
 from PIL import Image
 
+from ..signal.waveform import AudioFileError, read_wav
+from ..utils.progress import Progress
 from .avsbench_ms3 import AVSBenchMS3Dataset
 from .avsbench_s4 import AVSBenchS4Dataset
 from .avsbench_semantic import AVSBenchSemanticDataset
 from .base_avs_dataset import BaseAVSDataset
 from .transforms import LoadAVSAudio, LoadAVSClipAnnotations, LoadAVSClipFrames
-from .transforms.audio_frontends import AudioFileError, read_wav
 from .vpo import VPODataset
 
 # name -> (dataset class, its extra arguments, splits to check, AVSBench audio rules).
@@ -117,13 +117,13 @@ def check_layout(data_root: str,
     infos = [info for split in splits or default_splits
              for info in _clip_infos(cls, dict(kwargs, data_root=data_root, split=split),
                                      report)]
-    bar = ProgressBar(len(infos)) if progress and infos else None
+    bar = Progress(len(infos), 'clips') if progress and infos else None
     for info in infos:
         checker.check(info)
         if bar is not None:
             bar.update()
     if bar is not None:
-        print()  # ProgressBar leaves the cursor on its line
+        bar.close()
     report.num_clips = len(infos)
     return report
 

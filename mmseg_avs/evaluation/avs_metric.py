@@ -39,7 +39,10 @@ class AVSMetric(BaseMetric):
     seen twice counts once) and sorts them by ``(clip_id, frame_idx)``, so the numbers do not
     depend on arrival order or on the number of processes.
 
-    Protocols (``reference/avs_datasets_and_metrics.md`` §3):
+    Protocols (each as its public reference code computes it: OpenNLPLab/AVSBench
+    ``avs_scripts/avs_s4/utils/utility.py`` (``mask_iou``, ``Eval_Fmeasure``) and
+    ``avs_scripts/avss/utils/compute_color_metrics.py`` (``calc_color_miou_fscore``);
+    cyh-0/CAVP ``utils/eval_utils.py``):
 
     - ``'dataset'`` (CAVP's per-dataset convention): from ``pred_sem_seg``; intersection and union
       per class accumulated over the split, ignore pixels dropped; J = mean IoU over all classes

@@ -135,3 +135,11 @@ def use_checked_checkpoint_loading() -> None:
     """Make MMEngine load local checkpoint files with :func:`load_from_checked_local`."""
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_checked_local,
                                      force=True)
+
+
+def patch_mmengine() -> None:
+    """Both process-wide MMEngine patches: :func:`allow_mmengine_checkpoint_globals` and
+    :func:`use_checked_checkpoint_loading`. ``import mmseg_avs`` calls it unless the
+    environment variable ``MMSEG_AVS_PATCH_MMENGINE`` is ``0``."""
+    allow_mmengine_checkpoint_globals()
+    use_checked_checkpoint_loading()

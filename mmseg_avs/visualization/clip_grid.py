@@ -7,7 +7,12 @@ import numpy as np
 
 def overlay_mask(frame: np.ndarray, mask: np.ndarray, palette: Sequence[Sequence[int]],
                  alpha: float = 0.55, ignore_index: int = 255) -> np.ndarray:
-    """Blend a class-index mask over an RGB frame; background (0) and ignore stay unpainted.
+    """Blend a class-index mask over an RGB frame and outline it; background (0) and ignore
+    stay unpainted.
+
+    The tint alone vanishes on an object of the tint's colour (a red object under a red mask),
+    so every painted region also gets a two-tone outline, black just inside and white just
+    outside its border, which shows on any colour.
 
     Args:
         frame (np.ndarray): ``[H, W, 3]`` uint8 RGB.
@@ -31,8 +36,10 @@ def overlay_mask(frame: np.ndarray, mask: np.ndarray, palette: Sequence[Sequence
     if ignored.any():
         stripes = (np.add.outer(np.arange(mask.shape[0]), np.arange(mask.shape[1])) // 4) % 2
         out[ignored & (stripes == 1)] = 128
-    edges = cv2.Canny(painted.astype(np.uint8) * 255, 50, 150) > 0
-    out[edges] = 255
+    region = painted.astype(np.uint8)
+    kernel = np.ones((3, 3), np.uint8)
+    out[painted & (cv2.erode(region, kernel) == 0)] = 0              # inner border: black
+    out[~painted & (cv2.dilate(region, kernel) > 0)] = 255           # outer border: white
     return out.clip(0, 255).astype(np.uint8)
 
 

@@ -1,13 +1,13 @@
 """AVSInferencer: frames + waveform in, one prediction per second out; padded slots dropped;
-the config read from the checkpoint, which needs no published audio weight file; the default
-(``make demo``) model lookup."""
+the config read from the checkpoint, which needs no published audio weight file; the latest
+checkpoint of a work dir."""
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
 
-from mmseg_avs.apis import AVSInferencer, DemoModelMissingError, find_demo_checkpoint
+from mmseg_avs.apis import AVSInferencer, latest_checkpoint
 from tests.test_apis.media import RAVS_CONFIG, REPO, save_untrained_checkpoint
 
 
@@ -97,13 +97,13 @@ def test_published_audio_weights_are_not_needed(tmp_path):
     assert len(inferencer(frames=frames, waveform=wave, sample_rate=16000)['predictions']) == 1
 
 
-def test_demo_checkpoint_lookup(tmp_path):
-    with pytest.raises(DemoModelMissingError, match='make demo'):
-        find_demo_checkpoint(str(tmp_path))
+def test_latest_checkpoint_lookup(tmp_path):
+    with pytest.raises(FileNotFoundError, match='no checkpoint in'):
+        latest_checkpoint(str(tmp_path))
     checkpoint = tmp_path / 'iter_8.pth'
     checkpoint.write_bytes(b'')
     (tmp_path / 'last_checkpoint').write_text(str(checkpoint))
-    assert find_demo_checkpoint(str(tmp_path)) == str(checkpoint)
+    assert latest_checkpoint(str(tmp_path)) == str(checkpoint)
     # the checkout moved since training: the absolute path is stale, the file is still here
     (tmp_path / 'last_checkpoint').write_text('/old/checkout/work_dirs/demo/iter_8.pth')
-    assert find_demo_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_8.pth')
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_8.pth')

@@ -12,7 +12,9 @@ from typing import Sequence
 import pytest
 from mmengine.config import Config, DictAction
 
-from ..tool_loader import REPO, load_tool
+from mmseg_avs.analysis.synthetic_experiments import experiments
+
+from ..tool_loader import REPO
 from .config_diff import differences
 
 RAVS = osp.join(REPO, 'configs', 'ravs')
@@ -67,10 +69,9 @@ def test_paper_ablation_ladder(data):
 @pytest.mark.parametrize('data', ['ms3', 'avss'])
 def test_synthetic_benchmark_ladder(data):
     """The rungs exactly as the synthetic benchmark trains them (configs + cfg-options)."""
-    benchmark = load_tool('tools/analysis/run_synthetic_benchmark.py')
     rungs = {run.name: resolved(osp.join(SYNTHETIC, run.config.format(f'synthetic-{data}')),
                                 run.options)
-             for run in benchmark.experiments(['ladder', 'ue', 'groups']) if run.dataset == data}
+             for run in experiments(['ladder', 'ue', 'groups']) if run.dataset == data}
     ladder = [('Baseline', '+SGSM', AMA), ('+SGSM', '+SGSM+CST', CST),
               ('+SGSM+CST', '+AMA+UE (RAVS)', HEAD), ('Baseline', 'UE attenuate', HEAD),
               ('UE attenuate', 'UE paper', HEAD),

@@ -13,7 +13,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
 from mmseg.registry import DATASETS
 
-from mmseg_avs.utils import check_config
+from mmseg_avs.apis import check_config
 
 from .config_diff import differences as config_differences
 from .config_diff import flatten as flatten_config

@@ -9,19 +9,20 @@ import torch
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
+from mmseg_avs.analysis import parameter_count
 from tests.test_tools.test_model_converters import mit2mmseg, official_shapes, random_state
 from tests.tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RAVS = osp.join(REPO, 'configs', 'ravs')
 
-count_params = load_tool('tools/analysis/count_params.py')
+count_params_tool = load_tool('tools/analysis/count_params.py')
 
 
 def model_cfg(name: str, **visual):
     """The config's model with pretrained files switched off and ``visual`` overrides."""
     cfg = copy.deepcopy(Config.fromfile(osp.join(RAVS, name)).model)
-    count_params.disable_pretrained(cfg)
+    parameter_count.disable_pretrained(cfg)
     cfg.backbone.visual.update(visual)
     return cfg
 
@@ -80,17 +81,17 @@ def test_table3_baseline_and_gtf():
 
 def test_resnet50_ravs_and_its_parameter_table():
     """Full ResNet-50 + VGGish; count_params' table of it."""
-    model = count_params.build_model(osp.join(RAVS, 'ravs_r50_ms3.py'))
+    model = parameter_count.build_model(osp.join(RAVS, 'ravs_r50_ms3.py'))
     assert type(model.backbone.visual).__name__ == 'ResNet'
     assert model.backbone.channels == [256, 512, 1024, 2048] == model.decode_head.in_channels
     assert_ama_stages(model, heads=(4, 8, 16))
-    counts = count_params.count_parts(model)
-    parts = list(count_params.PARTS) + [count_params.OTHER]
+    counts = parameter_count.count_parts(model)
+    parts = list(parameter_count.PARTS) + [parameter_count.OTHER]
     assert sum(counts[p][0] for p in parts) == counts['total'][0]
     assert counts['visual backbone'] == (23_508_032, 0)  # torchvision ResNet-50 without fc
     # VGGish's published weights are frozen; its token projection (512 -> 128) trains
     assert counts['audio encoder'][0] - counts['audio encoder'][1] == 512 * 128 + 128
-    table = count_params.markdown_table([('ravs_r50_ms3', counts)]).splitlines()
+    table = parameter_count.markdown_table([('ravs_r50_ms3', counts)]).splitlines()
     assert table[0] == ('| config | visual backbone | audio encoder | fusion / AMA | '
                         'decode head | other | total | trainable | frozen |')
     assert table[2].startswith('| ravs_r50_ms3 | 23.51M | 72.21M (72.14M frozen) | ')
@@ -98,8 +99,8 @@ def test_resnet50_ravs_and_its_parameter_table():
 
 def test_count_params_cli_prints_one_row_per_config(capsys):
     tiny = osp.join(REPO, 'configs', 'synthetic')
-    table = count_params.main([osp.join(tiny, 'baseline_mit-tiny_synthetic-ms3.py'),
-                               osp.join(tiny, 'ravs_mit-tiny_synthetic-ms3.py')])
+    table = count_params_tool.main([osp.join(tiny, 'baseline_mit-tiny_synthetic-ms3.py'),
+                                    osp.join(tiny, 'ravs_mit-tiny_synthetic-ms3.py')])
     assert capsys.readouterr().out.strip() == table
     rows = table.splitlines()[2:]
     assert [r.split(' | ')[0] for r in rows] == ['| baseline_mit-tiny_synthetic-ms3',

@@ -15,9 +15,8 @@ from mmseg.registry import TRANSFORMS
 from scipy.signal import resample_poly
 
 from mmseg_avs.datasets.transforms import LoadAVSAudio
-from mmseg_avs.datasets.transforms.audio_frontends import (AudioFileError, htsat_logmel,
-                                                           read_wav, slaney_mel_matrix,
-                                                           split_seconds, vggish_logmel)
+from mmseg_avs.signal.logmel import htsat_logmel, slaney_mel_matrix, vggish_logmel
+from mmseg_avs.signal.waveform import AudioFileError, read_wav, split_seconds
 from tests.reference_data import reference_file
 
 CLIP_WAV = 'avsbench_clips/real_clip_16k.wav'

@@ -14,8 +14,9 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from mmseg_avs.datasets.avss_classes import voc_palette
-from mmseg_avs.datasets.transforms import (AudioFileError, LoadAVSAudio,
-                                           LoadAVSClipAnnotations, LoadAVSClipFrames)
+from mmseg_avs.datasets.transforms import (LoadAVSAudio, LoadAVSClipAnnotations,
+                                           LoadAVSClipFrames)
+from mmseg_avs.signal.waveform import AudioFileError
 
 # FUZZ_EXAMPLES=1000 fuzzes longer. The examples of a test share its tmp_path: each one
 # writes the files it reads.

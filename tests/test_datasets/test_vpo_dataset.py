@@ -11,8 +11,8 @@ from mmseg.registry import TRANSFORMS
 from PIL import Image
 
 from mmseg_avs.datasets import VPODataset
-from mmseg_avs.datasets.transforms.audio_frontends import AudioFileError
 from mmseg_avs.datasets.vpo import VPO_LABEL_MAP
+from mmseg_avs.signal.waveform import AudioFileError
 from tests.layout_fixtures import write_vpo
 
 # Reference §2.1: the 22 classes in CAVP's order, and the COCO id of each sounding class.

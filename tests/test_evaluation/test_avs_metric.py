@@ -1,7 +1,9 @@
 """AVSMetric against naive re-implementations of each protocol's public definition.
 
 The reference values come from per-frame, per-class Python loops (and an explicit loop over the
-255 thresholds for AVSBench's F), written from ``reference/avs_datasets_and_metrics.md`` §3, or
+255 thresholds for AVSBench's F), written from the public reference code's definitions
+(OpenNLPLab/AVSBench ``utility.py`` and ``compute_color_metrics.py``, cyh-0/CAVP
+``eval_utils.py``), or
 from numbers worked out by hand; never from the code under test.
 """
 import math

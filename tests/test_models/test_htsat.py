@@ -19,7 +19,7 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 from scipy.signal import get_window
 
-from mmseg_avs.datasets.transforms.audio_frontends import htsat_logmel
+from mmseg_avs.signal.logmel import htsat_logmel
 from tests.reference_data import reference_file
 
 from .test_audio_visual_model import _batch

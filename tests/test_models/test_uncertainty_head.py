@@ -10,9 +10,9 @@ from mmseg.structures import SegDataSample
 from scipy.special import digamma, gammaln
 
 import mmseg_avs  # noqa: F401  (registers components)
-from mmseg_avs.models.decode_heads.dirichlet_fusion import (dirichlet_variance,
-                                                            fuse_uncertainty, fused_logits,
+from mmseg_avs.models.decode_heads.dirichlet_fusion import (fuse_uncertainty, fused_logits,
                                                             scale_per_frame)
+from mmseg_avs.models.layers.dirichlet import dirichlet_variance
 
 from .test_audio_visual_model import _batch
 

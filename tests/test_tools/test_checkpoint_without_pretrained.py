@@ -1,6 +1,6 @@
 """A model trained from a published audio encoder's weight file (VGGish) is tested
-(tools/test.py) and run on a video (tools/demo.py) from its checkpoint alone, with the weight
-file gone; training still reads the file and names it when it is missing.
+(tools/test.py) and run on a video (tools/segment_video.py) from its checkpoint alone, with
+the weight file gone; training still reads the file and names it when it is missing.
 
 The published ``vggish-10086976.pth`` cannot be downloaded here. Its stand-in has exactly
 its keys and shapes (an untrained VGGish's state dict, values drawn here), which is all the
@@ -75,7 +75,7 @@ def test_checkpoint_is_tested_and_demoed_without_the_weight_file(tmp_path, monke
     video = encode_video(str(tmp_path / 'clip.mp4'), frames, fps=4, wave=wave, repeat=4)
     out = str(tmp_path / 'demo')
     # no --config: the one the checkpoint embeds, which names the deleted file
-    res = run(['tools/demo.py', video, '--checkpoint', checkpoint, '--out-dir', out],
+    res = run(['tools/segment_video.py', video, '--checkpoint', checkpoint, '--out-dir', out],
               timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     summary = json.load(open(osp.join(out, 'summary.json')))

@@ -15,7 +15,7 @@ import soundfile as sf
 from mmseg_avs.datasets import AVSBenchMS3Dataset
 from mmseg_avs.datasets.layout_check import check_layout
 from mmseg_avs.datasets.transforms import LoadAVSAudio
-from mmseg_avs.datasets.video_io import VideoFileError, read_audio_track, read_video_seconds
+from mmseg_avs.signal.video_io import VideoFileError, read_audio_track, read_video_seconds
 from tests.reference_data import reference_file
 from tests.tool_loader import load_tool
 

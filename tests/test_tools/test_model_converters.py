@@ -1,7 +1,8 @@
 """tools/model_converters/{mit2mmseg_avs,pvtv2_to_mmseg_avs}.py on synthetic checkpoints.
 
 The official state dicts are written here from the published key names and shapes of
-SegFormer's MiT and PVT-v2 (reference components_reference.md §4.1-4.2), independently of the
+SegFormer's MiT and PVT-v2 (NVlabs/SegFormer ``mix_transformer.py``, whai362/PVT
+``pvt_v2.py``), independently of the
 converter: per stage i (1-4) with C channels, ``patch_embed{i}.{proj,norm}``, per block j
 ``block{i}.{j}.{norm1, attn.q, attn.kv, attn.proj, attn.sr, attn.norm, norm2, mlp.fc1,
 mlp.dwconv.dwconv, mlp.fc2}`` (no ``attn.sr``/``attn.norm`` where the reduction ratio is 1),

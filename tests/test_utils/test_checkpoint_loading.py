@@ -1,8 +1,11 @@
 """A truncated, corrupted or NaN checkpoint fails with an error naming the file, before any
 weight reaches the model: for load_from, for --resume and for tools/test.py CKPT."""
 import io
+import os
 import os.path as osp
 import struct
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -136,3 +139,22 @@ def test_tools_train_resume_refuses_a_corrupted_checkpoint(checkpoint, tmp_path)
     with pytest.raises(CheckpointError, match=f'{path} is corrupted'):
         tool_main('train')([CONFIG, '--resume', path, '--work-dir', str(tmp_path / 'work'),
                             '--cfg-options', *roots])
+
+
+@pytest.mark.parametrize('switch,patched', [(None, True), ('1', True), ('0', False)])
+def test_mmengine_patches_follow_the_environment_switch(switch, patched):
+    """``import mmseg_avs`` patches MMEngine unless MMSEG_AVS_PATCH_MMENGINE=0 (checked in a
+    fresh interpreter: the patches are process-wide)."""
+    env = {k: v for k, v in os.environ.items() if k != 'MMSEG_AVS_PATCH_MMENGINE'}
+    if switch is not None:
+        env['MMSEG_AVS_PATCH_MMENGINE'] = switch
+    probe = ('import mmseg_avs\n'
+             'from mmengine.logging.history_buffer import HistoryBuffer\n'
+             'from mmengine.runner.checkpoint import CheckpointLoader\n'
+             'from mmseg_avs.utils import checkpoint_loading as ours\n'
+             "print(CheckpointLoader._schemes[''] is ours.load_from_checked_local,\n"
+             '      HistoryBuffer.__getstate__ is ours._history_buffer_getstate)\n')
+    run = subprocess.run([sys.executable, '-c', probe], env=env, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str(patched), str(patched)]

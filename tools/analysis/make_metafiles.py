@@ -1,15 +1,16 @@
-"""Write the MIM metafiles of the config families and the README's config table from them.
+"""Write the MIM metafiles of the config families and each family's config table from them.
 
-    python tools/analysis/make_metafiles.py            # rewrite metafiles + README table
-    python tools/analysis/make_metafiles.py --check    # exit 1 if either is out of date
+    python tools/analysis/make_metafiles.py            # rewrite metafiles + family tables
+    python tools/analysis/make_metafiles.py --check    # exit 1 if any is out of date
 
 ``model-index.yml`` imports ``configs/<family>/metafile.yaml`` (the OpenMMLab / MIM
 convention, so ``mim search`` and MMSeg's inferencer can find the configs). Each model entry
 is read from its config: data set, classes, visual and audio encoders, fusion, decode head,
 and the paper row its header names. No trained weights are published, so entries have no
-``Weights`` and their ``Results`` are the paper's numbers (``Paper: true``), not ours. The
-README table between ``<!-- config-table:start -->`` and ``<!-- config-table:end -->`` is
-made from the metafiles.
+``Weights`` and their ``Results`` are the paper's numbers (``Paper: true``), not ours. Each
+family's table is made from its metafile and written into ``configs/<family>/README.md``,
+between ``<!-- config-table:start -->`` and ``<!-- config-table:end -->`` (the README and its
+markers must exist; the text around them is kept).
 """
 import argparse
 import glob
@@ -80,43 +81,80 @@ def metafiles() -> Dict[str, dict]:
     return out
 
 
-def config_table(files: Dict[str, dict]) -> str:
-    lines = ['| config | data set | visual | audio | fusion; AMA (groups, stages) | head '
-             '| paper J&F |',
-             '|---|---|---|---|---|---|---|']
-    for meta in files.values():
-        for m in meta['Models']:
-            md = m['Metadata']
-            fusion = md.get('Fusion', '–') + (
-                f"; {md['AMA']} ({md['AMA Groups']}, stages {md['AMA Stages']})"
-                if 'AMA' in md else '')
-            paper = m['Results'][0]['Metrics']['J&F'] if 'Results' in m else '–'
-            head = md['Decode Head'] + (f" ({md['UE Fusion']})" if 'UE Fusion' in md else '')
-            lines.append(f"| [`{m['Name']}`]({m['Config']}) | {md['Training Data']} | "
-                         f"{md['Visual Encoder']} | {md.get('Audio Encoder', '–')} | {fusion} "
-                         f'| {head} | {paper} |')
+def family_readme(family: str) -> str:
+    """Where a family's config table lives, relative to the repository."""
+    return f'configs/{family}/README.md'
+
+
+def config_table(meta: dict, family: str) -> str:
+    """The markdown table of one family's metafile; links are relative to its README. The
+    "paper J&F" column is left out for a family with no paper row."""
+    models = meta['Models']
+    has_paper = any('Results' in m for m in models)
+    header = '| config | data set | visual | audio | fusion; AMA (groups, stages) | head |'
+    lines = [header + (' paper J&F |' if has_paper else ''),
+             '|---' * (7 if has_paper else 6) + '|']
+    for m in models:
+        md = m['Metadata']
+        fusion = md.get('Fusion', '–') + (
+            f"; {md['AMA']} ({md['AMA Groups']}, stages {md['AMA Stages']})"
+            if 'AMA' in md else '')
+        head = md['Decode Head'] + (f" ({md['UE Fusion']})" if 'UE Fusion' in md else '')
+        link = osp.relpath(m['Config'], f'configs/{family}').replace(osp.sep, '/')
+        line = (f"| [`{m['Name']}`]({link}) | {md['Training Data']} | "
+                f"{md['Visual Encoder']} | {md.get('Audio Encoder', '–')} | {fusion} | {head} |")
+        if has_paper:
+            line += f" {m['Results'][0]['Metrics']['J&F'] if 'Results' in m else '–'} |"
+        lines.append(line)
     return '\n'.join(lines)
 
 
-def render(files: Dict[str, dict], readme_text: str) -> Dict[str, str]:
-    """The text every generated file should have."""
+def replace_table(text: str, table: str, path: str) -> str:
+    """``text`` with what stands between the config-table markers replaced by ``table``.
+
+    Raises:
+        ValueError: ``text`` (the file ``path``) has no such block.
+    """
+    if TABLE_START not in text or TABLE_END not in text:
+        raise ValueError(f'{path} has no {TABLE_START} ... {TABLE_END} block')
+    head, rest = text.split(TABLE_START, 1)
+    return f'{head}{TABLE_START}\n{table}\n{TABLE_END}' + rest.split(TABLE_END, 1)[1]
+
+
+def render(files: Dict[str, dict], readmes: Dict[str, str]) -> Dict[str, str]:
+    """The text every generated file should have.
+
+    Args:
+        files: The metafiles, by path (:func:`metafiles`).
+        readmes: The current text of each family's README, by path (:func:`family_readme`).
+    """
     texts = {path: yaml.safe_dump(meta, sort_keys=False, width=100)
              for path, meta in files.items()}
     texts['model-index.yml'] = yaml.safe_dump({'Import': list(files)}, sort_keys=False)
-    if TABLE_START not in readme_text or TABLE_END not in readme_text:
-        raise ValueError(f'README.md has no {TABLE_START} ... {TABLE_END} block')
-    head, rest = readme_text.split(TABLE_START, 1)
-    texts['README.md'] = (head + f'{TABLE_START}\n{config_table(files)}\n{TABLE_END}'
-                          + rest.split(TABLE_END, 1)[1])
+    for family in FAMILIES:
+        path = family_readme(family)
+        table = config_table(files[f'configs/{family}/metafile.yaml'], family)
+        texts[path] = replace_table(readmes[path], table, path)
     return texts
+
+
+def read_readmes() -> Dict[str, str]:
+    out = {}
+    for family in FAMILIES:
+        path = family_readme(family)
+        if not osp.isfile(osp.join(REPO, path)):
+            raise FileNotFoundError(f'{path} is missing: write it with a {TABLE_START} ... '
+                                    f'{TABLE_END} block for the table')
+        with open(osp.join(REPO, path)) as f:
+            out[path] = f.read()
+    return out
 
 
 def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--check', action='store_true', help='only report stale files')
     args = parser.parse_args(argv)
-    with open(osp.join(REPO, 'README.md')) as f:
-        texts = render(metafiles(), f.read())
+    texts = render(metafiles(), read_readmes())
     stale = []
     for path, text in texts.items():
         full = osp.join(REPO, path)

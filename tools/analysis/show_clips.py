@@ -17,7 +17,7 @@ import mmcv
 import torch
 from mmengine.runner import Runner, load_checkpoint
 
-from mmseg_avs.utils import add_run_arguments, load_run_config, parse_run_arguments
+from mmseg_avs.apis import add_run_arguments, load_run_config, parse_run_arguments
 from mmseg_avs.visualization import (ama_group_pictures, clip_panel_rows, draw_clip_grid,
                                      read_clip_frames)
 

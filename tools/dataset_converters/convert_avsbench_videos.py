@@ -32,12 +32,13 @@ import cv2
 import numpy as np
 import soundfile as sf
 import torch
-from mmengine.utils import ProgressBar
 
 from mmseg_avs.datasets import (AVSBenchMS3Dataset, AVSBenchS4Dataset,
                                 AVSBenchSemanticDataset)
-from mmseg_avs.datasets.transforms import AudioFileError, LoadAVSAudio
-from mmseg_avs.datasets.video_io import VideoFileError, read_audio_track, read_video_seconds
+from mmseg_avs.datasets.transforms import LoadAVSAudio
+from mmseg_avs.signal.video_io import VideoFileError, read_audio_track, read_video_seconds
+from mmseg_avs.signal.waveform import AudioFileError
+from mmseg_avs.utils.progress import Progress
 
 LAYOUTS = {'s4': AVSBenchS4Dataset, 'ms3': AVSBenchMS3Dataset,
            'avss': AVSBenchSemanticDataset}
@@ -171,7 +172,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                        serialize_data=False)
         jobs += [(split, dataset.get_data_info(i)) for i in range(len(dataset))]
     failures, skipped = [], 0
-    bar = ProgressBar(len(jobs))
+    bar = Progress(len(jobs), 'clips')
     for split, info in jobs:
         if not args.overwrite and all(map(osp.isfile, outputs(info, args))):
             skipped += 1
@@ -181,7 +182,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             except (VideoFileError, AudioFileError, OSError) as e:
                 failures.append(f"{info['clip_id']}: {e}")
         bar.update()
-    print(f'\n{len(jobs) - len(failures) - skipped} clip(s) converted, {skipped} kept, '
+    bar.close()
+    print(f'{len(jobs) - len(failures) - skipped} clip(s) converted, {skipped} kept, '
           f'{len(failures)} failed, into {args.out_root}')
     for line in failures:
         print(f'  {line}')

@@ -4,8 +4,9 @@
         [pretrained/mit_b5_mmseg.pth] [--arch mit_b5]
 
 SegFormer's ``mit_b*.pth`` (NVlabs/SegFormer) and PVT-v2's ``pvt_v2_b*.pth`` (whai362/PVT) use
-one naming (reference components_reference.md §4.1-4.2); MMSeg's ``MixVisionTransformer``
-holds the same tensors under other names:
+one naming (NVlabs/SegFormer ``mmseg/models/backbones/mix_transformer.py``, whai362/PVT
+``classification/pvt_v2.py``); MMSeg's ``MixVisionTransformer`` holds the same tensors under
+other names (MMSeg's own ``tools/model_converters/mit2mmseg.py`` maps them the same way):
 
 ================================================  ==========================================
 official key (stage i = 1..4, block j)            MMSeg key (stage s = i - 1)

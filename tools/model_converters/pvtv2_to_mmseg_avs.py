@@ -6,7 +6,7 @@
 ``pvt_v2_b5.pth`` (https://github.com/whai362/PVT/releases/download/v2/pvt_v2_b5.pth) is
 MiT-B5's architecture under SegFormer's key names (embed dims [64, 128, 320, 512], heads
 [1, 2, 5, 8], MLP ratio 4 in every stage, depths [3, 6, 40, 3], spatial reduction
-[8, 4, 2, 1]; reference components_reference.md §4.2), so this is ``mit2mmseg_avs.py`` with
+[8, 4, 2, 1]; whai362/PVT ``classification/pvt_v2.py``), so this is ``mit2mmseg_avs.py`` with
 ``--arch pvt_v2_b5`` by default; see there for the key mapping and the checks.
 """
 import importlib.util

@@ -27,9 +27,9 @@ test_dataloader = dict(
     batch_size=2,
     dataset=dict(type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 auto_scale_lr = dict(base_batch_size=10)
-# The paper's tables score "following CAVP" (§4.1): the 'dataset' protocol, background
-# included (reference §3.5). AVSBench-Semantic's official per-class frame-averaged mIoU / F
-# is reported too under the 'avss/' prefix.
+# The paper's tables score "following CAVP" (§4.1): the 'dataset' protocol, background included
+# (CAVP, cyh-0/CAVP `utils/eval_utils.py`). AVSBench-Semantic's official per-class frame-averaged
+# mIoU / F is reported too under the 'avss/' prefix.
 val_evaluator = [
     dict(type='AVSMetric', protocol='dataset', num_classes=num_classes),
     dict(type='AVSMetric', protocol='avss', num_classes=num_classes, prefix='avss'),

@@ -53,9 +53,9 @@ val_dataloader = dict(
                  pipeline=test_pipeline))
 test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 auto_scale_lr = dict(enable=False, base_batch_size=20)
-# The paper's tables score "following CAVP" (§4.1): the 'dataset' protocol, background
-# included (reference §3.5). TPAVI's per-frame binary J / 255-threshold F, which the paper
-# defers to its supplement, is reported too under the 'avsbench/' prefix.
+# The paper's tables score "following CAVP" (§4.1): the 'dataset' protocol, background included
+# (CAVP, cyh-0/CAVP `utils/eval_utils.py`). TPAVI's per-frame binary J / 255-threshold F, which the
+# paper defers to its supplement, is reported too under the 'avsbench/' prefix.
 val_evaluator = [
     dict(type='AVSMetric', protocol='dataset', num_classes=num_classes),
     dict(type='AVSMetric', protocol='avsbench', num_classes=num_classes, prefix='avsbench'),

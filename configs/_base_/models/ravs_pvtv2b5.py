@@ -1,5 +1,5 @@
-# RAVS with PVT-v2-B5 + VGGish (Table 1, first RAVS row). PVT-v2-B5 (whai362/PVT `pvt_v2_b5`,
-# reference components_reference.md §4.2 and avs_datasets_and_metrics.md §5.1) has embed
+# RAVS with PVT-v2-B5 + VGGish (Table 1, first RAVS row). PVT-v2-B5 (whai362/PVT `pvt_v2_b5`
+# in `classification/pvt_v2.py`, as AVSBench builds it) has embed
 # dims [64, 128, 320, 512], heads [1, 2, 5, 8], MLP ratios [4, 4, 4, 4], depths
 # [3, 6, 40, 3], spatial-reduction ratios [8, 4, 2, 1], qkv bias, overlapping patch
 # embeddings 7x7 stride 4 then 3x3 stride 2 (strides 4/8/16/32), a LayerNorm after each stage,

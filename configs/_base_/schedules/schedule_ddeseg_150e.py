@@ -1,5 +1,6 @@
 # The RAVS paper gives no optimiser, schedule or batch size. This is the recipe of the same
-# authors' released DDESeg code (CVPR 2025; reference avs_datasets_and_metrics.md §6.3):
+# authors' released DDESeg code (YenanLiu/DDESeg, CVPR 2025: `configs/ddeseg.yaml` with the
+# `runner.py` command-line defaults, which override the yaml):
 # - AdamW, lr 1e-4, betas (0.9, 0.999), eps 1e-8, weight decay 0.05 on weights and 0 on
 #   norm layers, biases and other 1-D parameters;
 # - linear warm-up from 0 over 2 epochs, then cosine decay to 4e-5, stepped every iteration;

@@ -1,4 +1,4 @@
-"""Synthetic audio-visual segmentation data, written in the AVSBench layouts (DESIGN.md §4).
+"""Synthetic audio-visual segmentation data, written in the AVSBench layouts.
 
 Each of K classes has a look (a shape in a colour) and a sound (a harmonic tone with its own
 fundamental and harmonic amplitudes). A clip shows 1-3 objects that move a little between

@@ -10,9 +10,9 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from .audio_frontends import (HTSAT_SAMPLE_RATE, VGGISH_EXAMPLE_FRAMES, VGGISH_MELS,
-                              AudioFileError, htsat_logmel, read_wav, resample_wave,
-                              split_seconds, vggish_logmel)
+from ...signal.logmel import (HTSAT_SAMPLE_RATE, VGGISH_EXAMPLE_FRAMES, VGGISH_MELS,
+                              htsat_logmel, vggish_logmel)
+from ...signal.waveform import AudioFileError, read_wav, resample_wave, split_seconds
 
 
 def perturb_waveform(wave: np.ndarray, mode: str, key: str) -> np.ndarray:
@@ -50,7 +50,7 @@ class LoadAVSAudio(BaseTransform):
       on its own: the segment (zero-padded to a full second if it is the short tail) is
       resampled to 32 kHz with ``scipy.signal.resample_poly`` by the reduced fraction
       ``32000 / sample_rate`` (``(x, 2, 1)`` from 16 kHz), then
-      :func:`~.audio_frontends.htsat_logmel` (``center=True`` gives 101 frames, 100 S + 1
+      :func:`~mmseg_avs.signal.logmel.htsat_logmel` (``center=True`` gives 101 frames, 100 S + 1
       for S-second segments).
     - ``'raw'``: ``[T, S * sample_rate]``, the waveform cut into segments, the last one
       zero-padded to full length.

@@ -4,7 +4,7 @@ from typing import List, Optional
 import numpy as np
 from mmseg.registry import TRANSFORMS
 
-from .audio_frontends import AudioFileError, read_wav, resample_wave
+from ...signal.waveform import AudioFileError, read_wav, resample_wave
 from .loading_audio import LoadAVSAudio
 
 

@@ -10,9 +10,8 @@ from mmcv.cnn.bricks import DropPath
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...datasets.transforms.audio_frontends import (HTSAT_FMAX, HTSAT_FMIN, HTSAT_MELS,
-                                                    HTSAT_NFFT, HTSAT_SAMPLE_RATE,
-                                                    slaney_mel_matrix)
+from ...signal.logmel import (HTSAT_FMAX, HTSAT_FMIN, HTSAT_MELS, HTSAT_NFFT,
+                              HTSAT_SAMPLE_RATE, slaney_mel_matrix)
 from .published_audio_encoder import PublishedAudioEncoder
 
 # AudioSet configuration of the published model.

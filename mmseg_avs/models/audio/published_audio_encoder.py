@@ -14,10 +14,10 @@ class PublishedAudioEncoder(BaseModule):
     The published checkpoint is read by :meth:`init_weights`, not when the model is built:
     MMEngine's runner calls ``init_weights()`` when training starts and never to test, and
     testing or inference (``tools/test.py``, :class:`~mmseg_avs.apis.AVSInferencer`,
-    ``tools/demo.py``) loads a trained checkpoint, which holds these weights, into the built
-    model. So only training needs the published file, and it does whenever it starts: a run
-    resumed (``tools/train.py --resume``) or started from ``load_from`` reads it too, before
-    the checkpoint's weights replace it.
+    ``tools/segment_video.py``) loads a trained checkpoint, which holds these weights, into
+    the built model. So only training needs the published file, and it does whenever it
+    starts: a run resumed (``tools/train.py --resume``) or started from ``load_from`` reads
+    it too, before the checkpoint's weights replace it.
 
     The file must match the published state dict exactly (same keys, same shapes; only the
     keys under ``ADDED_PREFIXES``, layers that are ours and not in the published file, are

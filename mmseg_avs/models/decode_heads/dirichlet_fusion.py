@@ -1,33 +1,14 @@
-"""Dirichlet uncertainty (paper eq. 10) and its fusion with the class scores (eq. 11).
+"""Fusion of the Dirichlet uncertainty (paper eq. 10) with the class scores (eq. 11).
 
-Shapes: ``[N, C, H, W]`` maps, N frames, C classes (binary tasks: C = 2, background and
-sounding; with one channel eq. 10 would be identically 0).
+Eq. 10 itself (:func:`~mmseg_avs.models.layers.dirichlet.dirichlet_variance`) lives in
+:mod:`mmseg_avs.models.layers.dirichlet`, shared with the evidential loss.
+
+Shapes: ``[N, C, H, W]`` maps, N frames, C classes.
 """
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 FUSION_MODES = ('paper', 'attenuate')
-
-
-def dirichlet_alpha(evidence_logits: Tensor, evidence_offset: float = 0.0) -> Tensor:
-    """``alpha = softplus(u) + evidence_offset``, computed in fp32.
-
-    With the paper's offset 0, ``softplus`` of a very negative logit underflows to 0 (in fp16
-    already below about -17), which would make ``S = 0`` and eq. 10 undefined; the tiny floor
-    keeps every ``alpha`` positive.
-    """
-    alpha = F.softplus(evidence_logits.float()) + evidence_offset
-    return alpha.clamp_min(torch.finfo(torch.float32).tiny ** 0.5)
-
-
-def dirichlet_variance(alpha: Tensor) -> Tensor:
-    """Eq. 10: ``delta_c = alpha_c (S - alpha_c) / (S^2 (S + 1))``, ``S = sum_c alpha_c``.
-
-    This is the variance of the Dirichlet marginal ``p_c``; the class axis is dim 1.
-    """
-    strength = alpha.sum(dim=1, keepdim=True)
-    return alpha * (strength - alpha) / (strength.square() * (strength + 1))
 
 
 def scale_per_frame(delta: Tensor, eps: float = 1e-12) -> Tensor:

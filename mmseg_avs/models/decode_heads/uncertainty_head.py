@@ -10,9 +10,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
+from ..layers.dirichlet import dirichlet_alpha, dirichlet_variance
 from ..layers.temporal_self_attention import TemporalSelfAttention
-from .dirichlet_fusion import (FUSION_MODES, dirichlet_alpha, dirichlet_variance,
-                               fuse_uncertainty, fused_logits, scale_per_frame)
+from .dirichlet_fusion import FUSION_MODES, fuse_uncertainty, fused_logits, scale_per_frame
 
 
 class ClipLayout(NamedTuple):

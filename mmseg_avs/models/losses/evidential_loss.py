@@ -8,17 +8,7 @@ from mmengine.logging import MessageHub
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..decode_heads.dirichlet_fusion import dirichlet_variance
-
-
-def kl_to_uniform_dirichlet(alpha: Tensor) -> Tensor:
-    """``KL(Dir(alpha) || Dir(1))`` per pixel; ``alpha`` ``[N, C, ...]`` -> ``[N, ...]``."""
-    strength = alpha.sum(dim=1)
-    num_classes = alpha.shape[1]
-    return (torch.lgamma(strength) - torch.lgamma(alpha).sum(dim=1)
-            - torch.lgamma(alpha.new_tensor(float(num_classes)))
-            + ((alpha - 1) * (torch.digamma(alpha)
-                              - torch.digamma(strength).unsqueeze(1))).sum(dim=1))
+from ..layers.dirichlet import dirichlet_variance, kl_to_uniform_dirichlet
 
 
 @MODELS.register_module()

@@ -12,19 +12,35 @@ import torch
 from mmengine.dataset import BaseDataset
 
 from ..datasets.synthetic import object_mask_path
-from .avs_metric import AVSMetric
+from ..evaluation.avs_metric import AVSMetric
 
 Predictor = Callable[[dict, int], np.ndarray]  # (clip data info, frame index) -> 0/1 mask
 
 
 def every_object_mask(info: dict, t: int) -> np.ndarray:
-    """Every visible object of frame ``t``, sounding or not."""
+    """Every visible object of frame ``t``, sounding or not.
+
+    Args:
+        info (dict): The clip's data info (``seg_map_paths``, next to ``object_masks``).
+        t (int): The frame index.
+
+    Returns:
+        np.ndarray: The 0/1 mask.
+    """
     path = object_mask_path(info['seg_map_paths'][t])
     return (mmcv.imread(path, flag='unchanged') != 0).astype(np.uint8)
 
 
 def empty_mask(info: dict, t: int) -> np.ndarray:
-    """No foreground at all."""
+    """No foreground at all.
+
+    Args:
+        info (dict): The clip's data info (``img_paths``: the frame gives the size).
+        t (int): The frame index.
+
+    Returns:
+        np.ndarray: An all-zero mask.
+    """
     return np.zeros(mmcv.imread(info['img_paths'][t]).shape[:2], np.uint8)
 
 

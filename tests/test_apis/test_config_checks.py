@@ -9,8 +9,8 @@ import pytest
 from mmengine.config import Config
 
 from mmseg_avs.datasets.synthetic import generate_synthetic_avs
-from mmseg_avs.utils import ConfigError, check_config
-from mmseg_avs.utils.config_checks import SPLIT_LOADERS
+from mmseg_avs.apis import ConfigError, check_config
+from mmseg_avs.apis.config_checks import SPLIT_LOADERS
 from tests.layout_fixtures import write_avss
 from tests.tool_loader import load_tool
 

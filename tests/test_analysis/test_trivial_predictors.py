@@ -6,9 +6,9 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
+from mmseg_avs.analysis.trivial_predictors import TRIVIAL_PREDICTORS, score_trivial
 from mmseg_avs.datasets import AVSBenchMS3Dataset
 from mmseg_avs.datasets.synthetic import generate_synthetic_avs
-from mmseg_avs.evaluation import TRIVIAL_PREDICTORS, score_trivial
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

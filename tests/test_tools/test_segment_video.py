@@ -1,5 +1,6 @@
-"""tools/demo.py: every output on the real AVSBench clips, one-line errors on bad input, and a
-round trip (a synthetic clip encoded to MP4 gives the masks of the dataset pipeline)."""
+"""tools/segment_video.py: every output on the real AVSBench clips, one-line errors on bad
+input, and a round trip (a synthetic clip encoded to MP4 gives the masks of the dataset
+pipeline)."""
 import json
 import os
 import os.path as osp
@@ -22,12 +23,13 @@ from tests.reference_data import reference_files
 from tests.test_apis.media import REPO, encode_video, save_untrained_checkpoint
 from tests.tool_loader import load_tool
 
-DEMO = osp.join(REPO, 'tools/demo.py')
+DEMO = osp.join(REPO, 'tools/segment_video.py')
 
 
 def load_demo():
-    """tools/demo.py as a module: one process runs many videos without re-importing torch."""
-    return load_tool('tools/demo.py')
+    """tools/segment_video.py as a module: one process runs many videos without re-importing
+    torch."""
+    return load_tool('tools/segment_video.py')
 
 
 @pytest.fixture(scope='module')

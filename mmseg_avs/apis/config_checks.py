@@ -6,8 +6,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 
-from mmseg_avs.datasets import BaseAVSDataset
-from mmseg_avs.datasets.transforms import LoadAVSAudio
+from ..datasets import BaseAVSDataset
+from ..datasets.transforms import LoadAVSAudio
 
 SPLIT_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')

@@ -1,7 +1,7 @@
 """Segment the sounding objects of a real video, second by second.
 
-    python tools/demo.py VIDEO --out-dir DIR [--config CONFIG] [--checkpoint CKPT]
-                         [--device cpu] [--batch-size 1]
+    python tools/segment_video.py VIDEO --out-dir DIR [--config CONFIG] [--checkpoint CKPT]
+                                  [--device cpu] [--batch-size 1]
 
 Reads the frame near the end of each second and the sound track (resampled for the model's
 audio front-end), runs the model in clips of its T seconds, and writes to DIR:
@@ -26,15 +26,19 @@ from typing import List
 
 import av
 import numpy as np
-from mmengine.utils import ProgressBar
 from PIL import Image
 
-from mmseg_avs.apis import AVSInferencer, find_demo_checkpoint
-from mmseg_avs.datasets.video_io import VideoFileError
+from mmseg_avs.apis import AVSInferencer, latest_checkpoint
+from mmseg_avs.signal.video_io import VideoFileError
+from mmseg_avs.utils.progress import Progress
 from mmseg_avs.visualization import overlay_mask
 
 # audio codecs an MP4 file can hold as they are; others are re-encoded to AAC
 MP4_AUDIO_CODECS = ('aac', 'mp3', 'alac', 'flac', 'opus', 'ac3', 'eac3')
+
+
+# where `make demo` (tools/synthetic_demo.py) trains the default model
+MAKE_DEMO_WORK_DIR = 'work_dirs/demo'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -52,7 +56,7 @@ def write_overlay_video(src: str, dst: str, masks: List[np.ndarray], palette: li
     """Re-encode ``src`` with each frame's second's mask painted on; keep its sound.
 
     Decoded frame ``i`` belongs to second ``i // round(fps)`` (the AVSBench frame rule of
-    :mod:`mmseg_avs.datasets.video_io`); frames after the last whole second keep its mask.
+    :mod:`mmseg_avs.signal.video_io`); frames after the last whole second keep its mask.
     The sound stream is copied as it is when MP4 can hold its codec, else re-encoded to AAC
     (mono, or stereo for two channels and more).
 
@@ -75,7 +79,7 @@ def write_overlay_video(src: str, dst: str, masks: List[np.ndarray], palette: li
         aout = (out.add_stream_from_template(ain) if copy_audio else
                 out.add_stream('aac', rate=ain.rate,
                                layout='mono' if ain.channels == 1 else 'stereo'))
-        bar, count = ProgressBar(vin.frames or 0), 0
+        bar, count = Progress(vin.frames or 0, 'frames'), 0
         for packet in inp.demux(vin, ain):
             if packet.stream is ain:
                 if packet.dts is None:  # the demuxer's empty end-of-stream packet
@@ -99,15 +103,18 @@ def write_overlay_video(src: str, dst: str, masks: List[np.ndarray], palette: li
         out.mux(vout.encode(None))
         if not copy_audio:
             out.mux(aout.encode(None))
-    sys.stdout.write('\n')
+    bar.close()
 
 
-def run_demo(args: argparse.Namespace) -> dict:
+def segment_video(args: argparse.Namespace) -> dict:
     """Segment ``args.video`` and write the outputs; returns the summary."""
     start = time.perf_counter()
     checkpoint = args.checkpoint
     if checkpoint is None:
-        checkpoint = find_demo_checkpoint()
+        try:
+            checkpoint = latest_checkpoint(MAKE_DEMO_WORK_DIR)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f'{e}: run `make demo` first, or pass --checkpoint') from e
         print(f'no --checkpoint: using the model `make demo` trained, {checkpoint}')
     inferencer = AVSInferencer(args.config, checkpoint, device=args.device)
     classes, palette = inferencer.dataset_meta['classes'], inferencer.dataset_meta['palette']
@@ -165,9 +172,9 @@ def run_demo(args: argparse.Namespace) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        run_demo(args)
+        segment_video(args)
     except (VideoFileError, FileNotFoundError) as e:
-        # bad input, or a missing model (DemoModelMissingError), config or checkpoint:
+        # bad input, or a missing model, config or checkpoint:
         # one line, no traceback
         print(f'error: {" ".join(str(e).split())}', file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@
    visible object, sounding or not) and "nothing" (empty masks);
 4. writes pictures (frame / ground truth / prediction per clip) to ``WORK_DIR/pictures``.
 
-    python tools/run_demo.py [--config CFG] [--data-root DIR] [--work-dir DIR]
+    python tools/synthetic_demo.py [--config CFG] [--data-root DIR] [--work-dir DIR]
 """
 import argparse
 import json
@@ -21,11 +21,10 @@ import mmcv
 import torch
 from mmengine.runner import Runner
 
-from mmseg_avs.apis import DEMO_WORK_DIR
+from mmseg_avs.analysis.trivial_predictors import TRIVIAL_PREDICTORS, score_trivial
 from mmseg_avs.datasets.case_tags import CASE_TAGS
 from mmseg_avs.datasets.synthetic import generate_synthetic_avs
-from mmseg_avs.evaluation import TRIVIAL_PREDICTORS, score_trivial
-from mmseg_avs.utils import load_run_config
+from mmseg_avs.apis import load_run_config
 from mmseg_avs.visualization import draw_clip_grid, overlay_mask
 
 DEFAULT_CONFIG = 'configs/synthetic/ravs_mit-tiny_synthetic-ms3.py'
@@ -35,7 +34,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--data-root', default='data/synthetic/ms3')
-    parser.add_argument('--work-dir', default=DEMO_WORK_DIR)
+    # tools/segment_video.py takes its default model from here
+    parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--num-pictures', type=int, default=6)
     return parser.parse_args(argv)
 
