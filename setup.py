@@ -26,7 +26,7 @@ setup(
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     python_requires='>=3.8',
     # torch is not listed: a bare `torch` requirement pulls a multi-GB CUDA build.
-    # Install the torch build for your machine first (see README).
+    # Install the torch build for your machine first (see docs/get_started.md).
     install_requires=read_requirements('runtime.txt'),
     extras_require={'tests': read_requirements('tests.txt')},
     license='Apache License 2.0',

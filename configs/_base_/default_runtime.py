@@ -14,5 +14,5 @@ resume = False
 tta_model = None
 # Stop at a non-finite loss before it reaches the weights (skip=True skips such iterations
 # instead), and keep the random generators in checkpoints, so that a resumed run repeats the
-# uninterrupted one bit for bit (README "Reliability").
+# uninterrupted one bit for bit (docs/reliability.md).
 custom_hooks = [dict(type='NonFiniteLossHook', skip=False), dict(type='RNGStateHook')]

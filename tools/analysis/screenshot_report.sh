@@ -8,7 +8,7 @@
 # ${HEIGHT:-1000} pixels. The browser is ${CHROMIUM}, or the first of chromium,
 # chromium-browser, google-chrome found (Debian: apt-get install chromium).
 # docs/report_screenshot.png was made with the tiny RAVS config trained briefly on the
-# synthetic set (see the README, "Evaluation report").
+# synthetic set (see docs/segment_videos.md, "Evaluation report").
 set -euo pipefail
 if [ $# -lt 3 ]; then
   sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'

@@ -1,6 +1,6 @@
 # Table 3 "Baseline" at the paper's size: MiT-B5 (SegFormer's ImageNet weights) + VGGish
 # (published AudioSet weights, frozen), cross-attention fusion at every stage, SegFormer-style
-# MLP decoder with 256 channels. Weight files: see README "Pretrained weights"
+# MLP decoder with 256 channels. Weight files: see docs/configs.md, "Pretrained weights"
 # (pretrained/mit_b5_mmseg.pth is SegFormer's ImageNet mit_b5.pth converted by
 # tools/model_converters/mit2mmseg_avs.py); set `pretrained=None` / `init_cfg=None` to train
 # from scratch, never by accident.

@@ -3,7 +3,7 @@
 # embed 128, depths [2, 2, 18, 2], heads [4, 8, 16, 32], window 7, stage channels
 # [128, 256, 512, 1024] at strides 4/8/16/32, so AMA runs at 1/4, 1/8, 1/16 as with MiT. The
 # AMA and cross-attention heads keep MiT's 64 channels per head. Weights: MMSeg's converted
-# Swin-B file (README "Pretrained weights"), loaded by MMSeg's SwinTransformer.
+# Swin-B file (docs/configs.md, "Pretrained weights"), loaded by MMSeg's SwinTransformer.
 _base_ = ['./ravs_mitb5.py']
 model = dict(
     backbone=dict(

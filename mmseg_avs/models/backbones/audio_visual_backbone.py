@@ -131,7 +131,7 @@ class AudioVisualBackbone(BaseModule):
         if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
             path, owner = init_cfg['checkpoint'], type(self.visual).__name__
             where = (f'{owner} expects ImageNet weights converted to its key names; see '
-                     'README "Pretrained weights" and tools/model_converters/')
+                     'docs/configs.md ("Pretrained weights") and tools/model_converters/')
             state = read_state_dict(path, where)
             prefix = init_cfg.get('prefix')
             if prefix:  # MMEngine's meaning: take the keys under the prefix, strip it
