@@ -142,3 +142,15 @@ def test_contrastive_alignment_needs_an_ama_stage():
     inputs, samples, audio = _clip_batch(1)
     with pytest.raises(RuntimeError, match='needs an AMA stage'):
         model(inputs, samples, mode='loss', audio=audio)
+
+
+def test_groups_without_tokens_are_not_valid():
+    """A stage with fewer tokens than groups leaves groups empty: they are neither positive
+    nor negative for the contrastive loss."""
+    torch.manual_seed(0)
+    block = build_block(num_groups=5)
+    _, groups = block(torch.randn(2, 3, 16), torch.randn(2, 6, 8))
+    assert groups.labels.max() < 3
+    expected = torch.zeros(2, 5, dtype=torch.bool)
+    expected.scatter_(1, groups.labels, True)
+    assert torch.equal(groups.valid, expected) and not groups.valid[:, 3:].any()

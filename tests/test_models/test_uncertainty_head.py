@@ -280,3 +280,18 @@ def test_ue_head_semantic_clips_of_ten():
         preds = model(inputs, samples, mode='predict', audio=audio)
     assert len(preds) == 10 and preds[0].seg_logits.data.shape[0] == cfg.num_classes
     assert isinstance(preds[0], SegDataSample)
+
+
+def test_tensor_mode_passes_the_clip_metainfo_to_a_clip_aware_head():
+    """``mode='tensor'`` gives a clip-aware head the frames' metainfo, so its temporal layers
+    regroup the frames into clips: the raw outputs equal the head's own on the same features."""
+    cfg = Config.fromfile('configs/synthetic/ue_mit-tiny_synthetic-ms3.py')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    inputs, samples, audio = _batch(size=64)
+    with torch.no_grad():
+        outputs = model(inputs, samples, mode='tensor', audio=audio)
+        expected = model.decode_head(model.extract_feat(inputs, audio),
+                                     [s.metainfo for s in samples])
+    for key in ('seg_logits', 'evidence_logits'):
+        torch.testing.assert_close(outputs[key], expected[key])
