@@ -16,7 +16,7 @@ class heard but not visible).
 
 Layouts: ``'ms3'`` (AVSBench-Objects MS3, binary masks), ``'avss'`` (AVSBench-Semantic, index
 and VOC-palette masks, ``v2`` 10-frame clips plus 5-frame ``v1m``/``v1s`` clips) or ``'both'``.
-Only numpy, PIL, soundfile and tqdm are used, so the generator imports without MMSeg.
+It uses numpy, PIL and soundfile, and no MMSeg registry.
 
 Modules, each importing only those before it: ``looks`` (shapes, colours), ``knobs``
 (:class:`SyntheticAVSConfig`, presets), ``classes`` (the class catalogue), ``render`` (frames),

@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import soundfile as sf
 from PIL import Image
-from tqdm import tqdm
 
+from ...utils.progress import Progress
 from ..avss_classes import voc_palette
 from ..case_tags import CASE_TAGS, encode_case_tags
 from .audio import SAMPLE_RATE
@@ -55,7 +55,8 @@ def generate_synthetic_avs(out_dir: str,
             keep ``DEFAULT_NUM_CLIPS`` of the layout.
         image_size (int): Side of the square frames (at least 16).
         seed (int): Data-set seed.
-        progress (bool): Show a tqdm progress bar over clips.
+        progress (bool): Show the progress over clips (a bar on a terminal, a line per tenth
+            in a log).
         **overrides: Knobs of :class:`SyntheticAVSConfig` replacing the preset's.
 
     Returns:
@@ -105,8 +106,7 @@ def _generate_layout(root: str, layout: str, cfg: SyntheticAVSConfig,
     if layout == 'avss':
         summary['subsets'] = {}
     rows: List[List[str]] = []
-    bar = tqdm(total=sum(counts.values()), desc=f'synthetic {layout}', unit='clip',
-               disable=not progress)
+    bar = Progress(sum(counts.values()), f'synthetic {layout} clips') if progress else None
     uid_index = 0  # AVSS clip folders carry no split, so indices run across splits
     for split_code, split in enumerate(SPLITS):
         n = counts[split]
@@ -132,10 +132,12 @@ def _generate_layout(root: str, layout: str, cfg: SyntheticAVSConfig,
             for tags in clip.tags:
                 for tag in tags:
                     tag_count[tag] += 1
-            bar.update(1)
+            if bar is not None:
+                bar.update()
         summary['frames'][split] = frames
         summary['tags'][split] = tag_count
-    bar.close()
+    if bar is not None:
+        bar.close()
 
     if layout == 'ms3':
         header = ['video_id', 'split', *CASE_TAGS, 'classes']
