@@ -21,7 +21,7 @@ import mmcv
 import torch
 from mmengine.runner import Runner
 
-from mmseg_avs.analysis.trivial_predictors import TRIVIAL_PREDICTORS, score_trivial
+from mmseg_avs.analysis.reference_predictors import REFERENCE_PREDICTORS, score_reference
 from mmseg_avs.datasets.case_tags import CASE_TAGS
 from mmseg_avs.datasets.synthetic import generate_synthetic_avs
 from mmseg_avs.apis import load_run_config
@@ -104,8 +104,8 @@ def main(argv=None) -> dict:
     trained = time.time()
     metrics = {'model': runner.test()}
     test_set = runner.test_dataloader.dataset
-    for name, predict in TRIVIAL_PREDICTORS.items():
-        metrics[name] = score_trivial(test_set, predict)
+    for name in ('every object', 'nothing'):
+        metrics[name] = score_reference(test_set, REFERENCE_PREDICTORS[name])
     print(f'\nTest split of {args.data_root} ({len(test_set)} clips), dataset protocol:')
     print_table(metrics)
     pictures = write_pictures(runner, osp.join(args.work_dir, 'pictures'), args.num_pictures)

@@ -15,6 +15,7 @@ Baseline vs RAVS benchmark (``benchmark.py``, ``bench_grouping.py``):
     :mod:`.complexity_benchmark`, :mod:`.benchmark_report`.
 Synthetic ablations (``run_synthetic_benchmark.py``):
     :mod:`.synthetic_experiments`, :mod:`.synthetic_summary`, :mod:`.synthetic_report`,
-    :mod:`.synthetic_reference`, with :mod:`.trivial_predictors` (also ``synthetic_demo.py``).
+    :mod:`.synthetic_reference`, with :mod:`.reference_predictors` (also ``synthetic_demo.py``)
+    and :mod:`.audio_probe`.
 Parameter counts (``count_params.py``): :mod:`.parameter_count`.
 """

@@ -139,8 +139,8 @@ def main(argv=None) -> Dict[str, dict]:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = [r for r in pool.map(lambda job: run_experiment(*job, args, setting), todo)
                    if r is not None]
-    if 'ms3' in args.datasets:
-        results += reference_results(args.out_dir)
+    for dataset in args.datasets:
+        results += reference_results(args.out_dir, dataset)
     summary = summarise(results)
     table = markdown_tables(summary)
     with open(osp.join(args.out_dir, 'results.json'), 'w') as f:

@@ -20,19 +20,21 @@ It uses numpy, PIL and soundfile, and no MMSeg registry.
 
 Modules, each importing only those before it: ``looks`` (shapes, colours), ``knobs``
 (:class:`SyntheticAVSConfig`, presets), ``classes`` (the class catalogue), ``render`` (frames),
-``audio`` (sound), ``scene`` (:func:`make_clip`) and ``writers`` (the layouts).
+``audio`` (sound), ``scene`` (:func:`make_clip`), ``objects`` (the per-object record written
+beside the data) and ``writers`` (the layouts).
 """
 from .audio import SAMPLE_RATE
 from .classes import SyntheticClass, build_classes
 from .knobs import PRESETS, SyntheticAVSConfig
 from .looks import COLOURS, MAX_CLASSES, SHAPES
+from .objects import OBJECTS_DIR, ClipObjects, clip_objects_path
 from .scene import SyntheticClip, make_clip
 from .writers import (AVSS_FRAMES, DEFAULT_NUM_CLIPS, GENERATOR_VERSION, LAYOUTS, MS3_FRAMES,
                       SPLITS, generate_synthetic_avs, object_mask_path)
 
 __all__ = [
-    'AVSS_FRAMES', 'COLOURS', 'DEFAULT_NUM_CLIPS', 'GENERATOR_VERSION', 'LAYOUTS', 'MAX_CLASSES',
-    'MS3_FRAMES', 'PRESETS', 'SAMPLE_RATE', 'SHAPES', 'SPLITS', 'SyntheticAVSConfig',
-    'SyntheticClass', 'SyntheticClip', 'build_classes', 'generate_synthetic_avs', 'make_clip',
+    'AVSS_FRAMES', 'ClipObjects', 'COLOURS', 'DEFAULT_NUM_CLIPS', 'GENERATOR_VERSION', 'LAYOUTS', 'MAX_CLASSES',
+    'MS3_FRAMES', 'OBJECTS_DIR', 'PRESETS', 'SAMPLE_RATE', 'SHAPES', 'SPLITS', 'SyntheticAVSConfig',
+    'SyntheticClass', 'SyntheticClip', 'build_classes', 'clip_objects_path', 'generate_synthetic_avs', 'make_clip',
     'object_mask_path'
 ]

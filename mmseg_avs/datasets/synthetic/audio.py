@@ -13,14 +13,15 @@ _PEAK = 0.9             # clips louder than this are scaled down (never up)
 
 
 def synthesise_audio(cfg: SyntheticAVSConfig, rng: np.random.Generator,
-                     sources: Sequence[Tuple[SyntheticClass, List[Tuple[int, int]]]],
+                     sources: Sequence[Tuple[SyntheticClass, float, List[Tuple[int, int]]]],
                      T: int) -> np.ndarray:
-    """Mix the sources (each heard in its sample intervals) and background noise; int16
-    ``[T * 16000]``. Nothing but noise outside the intervals, so silent seconds stay silent."""
+    """Mix the sources (each a class, a pitch shift in semitones and the sample intervals it
+    is heard in) and background noise; int16 ``[T * 16000]``. Nothing but noise outside the
+    intervals, so silent seconds stay silent."""
     mix = np.zeros(T * SAMPLE_RATE)
     ramp = int(_RAMP_S * SAMPLE_RATE)
-    for cls, intervals in sources:
-        detune = rng.uniform(-cfg.pitch_jitter, cfg.pitch_jitter)
+    for cls, shift, intervals in sources:
+        detune = shift + rng.uniform(-cfg.pitch_jitter, cfg.pitch_jitter)
         gain = 10 ** (rng.uniform(*cfg.source_gain_db) / 20)
         wave = np.tile(_tone_second(cls, round(cls.f0 * 2 ** (detune / 12)), rng), T)
         for a, b in intervals:

@@ -37,6 +37,15 @@ class SyntheticAVSConfig:
             1 = all classes share one ``1/h`` profile. Easy 0, hard 0.8.
         pitch_jitter (float): Per-clip random detuning of each source, +- semitones.
             Easy 0, hard 0.25.
+        size_pitch (float): Semitones of pitch across the range of object sizes: an object's
+            fundamental is its class's, shifted by ``size_pitch * (0.5 - u)`` where ``u`` in
+            [0, 1] is its size's place in ``object_size`` (larger, lower, as with animals and
+            instruments), so twins can be told apart by ear. An off-screen source has a random
+            ``u``. Easy 0 (size does not sound).
+        twin_size_gap (float): Twins (a same-class pair) are one small and one large object:
+            their ``u`` are drawn from ``[0, (1 - gap) / 2]`` and ``[(1 + gap) / 2, 1]``, so
+            they always differ by a visible margin (and, with ``size_pitch``, by ear). 0 =
+            sizes drawn independently. Easy 0.
         source_gain_db (tuple[float, float]): Range of each source's loudness, dB.
         snr_db (tuple[float, float]): Range of the background-noise SNR, dB, relative to a
             source at 0 dB gain. Easy (20, 40), hard (0, 15).
@@ -63,7 +72,12 @@ class SyntheticAVSConfig:
         p_switch (float): Per-second probability that an object's state flips (case 2).
             Easy 0.25, hard 0.35.
         p_switch_inside (float): Probability that a flip happens inside the second (at a
-            random moment in 15-85% of it) rather than on its start boundary. Easy 0, hard 0.7.
+            random moment in ``switch_window``) rather than on its start boundary. Easy 0,
+            hard 0.7.
+        switch_window (tuple[float, float]): Where inside a second a flip may fall, as
+            fractions of the second. Easy (0.15, 0.85), hard (0.25, 0.75): a front-end's
+            one-second windows need not align with the seconds (VGGish's examples are 0.96 s
+            apart), so a flip near an edge may be heard in the wrong second.
         p_silent_clip (float): Probability that a whole clip is silent.
         p_offscreen (float): Probability that a clip has an off-screen source: a class not
             on screen, heard per its own Markov chain. Easy 0.15, hard 0.3.
@@ -79,6 +93,8 @@ class SyntheticAVSConfig:
     num_harmonics: int = 6
     timbre_similarity: float = 0.0
     pitch_jitter: float = 0.0
+    size_pitch: float = 0.0
+    twin_size_gap: float = 0.0
     source_gain_db: Tuple[float, float] = (-6.0, 0.0)
     snr_db: Tuple[float, float] = (20.0, 40.0)
     min_objects: int = 1
@@ -95,6 +111,7 @@ class SyntheticAVSConfig:
     p_sounding: float = 0.6
     p_switch: float = 0.25
     p_switch_inside: float = 0.0
+    switch_window: Tuple[float, float] = (0.15, 0.85)
     p_silent_clip: float = 0.05
     p_offscreen: float = 0.15
     avss_v1m_fraction: float = 0.25
@@ -157,13 +174,17 @@ class SyntheticAVSConfig:
               'need 1 <= min_objects <= max_objects <= num_classes, got '
               f'{self.min_objects}, {self.max_objects}, {self.num_classes}')
         top = self.base_pitch * 2 ** (((self.num_classes - 1) * self.pitch_spacing
-                                       + self.pitch_jitter) / 12)
+                                       + self.pitch_jitter + self.size_pitch / 2) / 12)
         check(self.base_pitch > 0 and self.pitch_spacing >= 0 and top <= _MAX_F0,
               f'the highest fundamental is {top:.0f} Hz; keep it <= {_MAX_F0:.0f} Hz '
               '(lower base_pitch, pitch_spacing or num_classes)')
         check(self.num_harmonics >= 1, 'num_harmonics must be >= 1')
         check(0.0 <= self.timbre_similarity <= 1.0, 'timbre_similarity must lie in [0, 1]')
-        check(self.pitch_jitter >= 0, 'pitch_jitter must be >= 0')
+        check(0.0 < self.switch_window[0] and self.switch_window[1] < 1.0,
+              f'switch_window={self.switch_window} must lie inside (0, 1)')
+        check(self.pitch_jitter >= 0 and self.size_pitch >= 0,
+              'pitch_jitter and size_pitch must be >= 0')
+        check(0.0 <= self.twin_size_gap < 1.0, 'twin_size_gap must lie in [0, 1)')
         check(0.0 < self.object_size[0] and self.object_size[1] <= 0.3,
               f'object_size={self.object_size} must lie in (0, 0.3]')
         check(self.motion >= 0 and self.clutter >= 0 and self.background_noise >= 0,

@@ -56,13 +56,17 @@ def _trajectories(cfg: SyntheticAVSConfig, rng: np.random.Generator, radii: np.n
 
 def render_frames(cfg: SyntheticAVSConfig, classes: Sequence[SyntheticClass],
                   rng: np.random.Generator, object_classes: List[int], cue: np.ndarray,
-                  size: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Frames ``[T, H, W, 3]`` uint8 and instance maps ``[T, H, W]`` int16."""
+                  size: int, twins: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames ``[T, H, W, 3]`` uint8, instance maps ``[T, H, W]`` int16 and each object's
+    size place ``[N]`` in [0, 1] (0 = smallest of ``object_size``; objects 0 and 1 are the
+    twins when ``twins``)."""
     T, n = cue.shape
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
     background = _background(rng, xx, yy, size)
     distractors = _clutter(cfg, rng, xx, yy, size)
-    radii = rng.uniform(*cfg.object_size, n) * size
+    places = size_places(cfg, rng, n, twins)
+    low, high = cfg.object_size
+    radii = (low + (high - low) * places) * size
     pads = np.maximum(1.0, cfg.cue_width * radii)
     centres = _trajectories(cfg, rng, radii, pads, T, size)
 
@@ -86,7 +90,19 @@ def render_frames(cfg: SyntheticAVSConfig, classes: Sequence[SyntheticClass],
             owner[body] = i
         image += cfg.background_noise * rng.standard_normal(image.shape, np.float32)
         frames[t] = np.clip(np.round(image), 0, 255).astype(np.uint8)
-    return frames, instances
+    return frames, instances, places
+
+
+def size_places(cfg: SyntheticAVSConfig, rng: np.random.Generator, n: int,
+                twins: bool = False) -> np.ndarray:
+    """``[n]`` places of object sizes in the ``object_size`` range, uniform in [0, 1]; with
+    ``twins`` and a ``twin_size_gap``, objects 0 and 1 are one small and one large."""
+    places = rng.random(n)
+    if twins and cfg.twin_size_gap > 0:
+        half = (1 - cfg.twin_size_gap) / 2
+        small, large = rng.uniform(0, half), rng.uniform(1 - half, 1)
+        places[:2] = (small, large) if rng.random() < 0.5 else (large, small)
+    return places
 
 
 def _window(centre: np.ndarray, reach: float, size: int) -> Tuple[slice, slice]:

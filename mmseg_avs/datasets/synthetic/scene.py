@@ -7,9 +7,7 @@ import numpy as np
 from .audio import SAMPLE_RATE, synthesise_audio
 from .classes import SyntheticClass
 from .knobs import SyntheticAVSConfig
-from .render import render_frames
-
-_SWITCH_WINDOW = (0.15, 0.85)  # where inside a second a switch may fall (fraction)
+from .render import render_frames, size_places
 
 
 @dataclass
@@ -21,6 +19,8 @@ class SyntheticClip:
         instances (np.ndarray): int16 ``[T, H, W]``: index of the object owning each visible
             pixel, -1 elsewhere (background, clutter, halos).
         object_classes (list[int]): Class index (0-based) of each on-screen object.
+        object_sizes (np.ndarray): float ``[N]``: each object's size place in [0, 1] (0 = the
+            smallest radius of ``object_size``, 1 = the largest).
         sounding (np.ndarray): bool ``[T, N]``: object sounding at frame ``t`` (the end of
             second ``t``); this is what the masks show.
         audible (np.ndarray): bool ``[T, N]``: object heard at some moment of second ``t``.
@@ -33,6 +33,7 @@ class SyntheticClip:
     frames: np.ndarray
     instances: np.ndarray
     object_classes: List[int]
+    object_sizes: np.ndarray
     sounding: np.ndarray
     audible: np.ndarray
     cue: np.ndarray
@@ -91,16 +92,24 @@ def make_clip(cfg: SyntheticAVSConfig, classes: Sequence[SyntheticClass],
 
     cue = np.where(sounding, rng.random((T, n)) >= cfg.p_cue_missing,
                    rng.random((T, n)) < cfg.p_cue_silent)
-    frames, instances = render_frames(cfg, classes, rng, object_classes, cue, image_size)
+    frames, instances, sizes = render_frames(cfg, classes, rng, object_classes, cue,
+                                             image_size, twins=pair)
 
-    sources = [(classes[c], h) for c, h in zip(object_classes, heard)]
-    if offscreen_class is not None:
-        sources.append((classes[offscreen_class], off_heard))
+    sources = [(classes[c], _size_shift(cfg, u), h)
+               for c, u, h in zip(object_classes, sizes, heard)]
+    if offscreen_class is not None:  # an unseen object of some size
+        unseen = size_places(cfg, rng, 1)[0] if cfg.size_pitch else 0.5
+        sources.append((classes[offscreen_class], _size_shift(cfg, unseen), off_heard))
     audio = synthesise_audio(cfg, rng, sources, T)
-    clip = SyntheticClip(frames, instances, object_classes, sounding, audible, cue,
+    clip = SyntheticClip(frames, instances, object_classes, sizes, sounding, audible, cue,
                          offscreen_class, offscreen_audible, audio, tags=[])
     clip.tags = _case_tags(clip)
     return clip
+
+
+def _size_shift(cfg: SyntheticAVSConfig, place: float) -> float:
+    """Pitch shift (semitones) of an object at ``place`` in the size range: larger, lower."""
+    return cfg.size_pitch * (0.5 - place)
 
 
 def _choose_objects(cfg: SyntheticAVSConfig,
@@ -124,7 +133,7 @@ def _markov_chain(cfg: SyntheticAVSConfig, rng: np.random.Generator, T: int,
     flips = rng.random(T - 1) < cfg.p_switch
     states = np.concatenate([[first], first ^ (np.cumsum(flips) % 2 == 1)]).astype(bool)
     inside = rng.random(T) < cfg.p_switch_inside
-    where = rng.uniform(*_SWITCH_WINDOW, T)
+    where = rng.uniform(*cfg.switch_window, T)
     switch_at = np.zeros(T)
     changed = np.concatenate([[False], states[1:] != states[:-1]])
     switch_at[changed & inside] = where[changed & inside]

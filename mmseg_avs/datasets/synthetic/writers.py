@@ -20,9 +20,10 @@ from ..case_tags import CASE_TAGS, encode_case_tags
 from .audio import SAMPLE_RATE
 from .classes import SyntheticClass, build_classes
 from .knobs import SyntheticAVSConfig, seeded_rng
+from .objects import OBJECTS_DIR, ClipObjects, clip_objects_path
 from .scene import SyntheticClip, make_clip
 
-GENERATOR_VERSION = '1.0'
+GENERATOR_VERSION = '1.1'  # 1.1: per-object records, sizes that sound
 SPLITS = ('train', 'val', 'test')
 LAYOUTS = ('ms3', 'avss', 'both')
 DEFAULT_NUM_CLIPS = {
@@ -99,7 +100,7 @@ def _generate_layout(root: str, layout: str, cfg: SyntheticAVSConfig,
                      run: Dict[str, Any], progress: bool) -> Dict[str, Any]:
     """Write one layout under ``root`` and return its summary."""
     _remove_previous(root, layout)
-    os.makedirs(root, exist_ok=True)
+    os.makedirs(osp.join(root, OBJECTS_DIR), exist_ok=True)
     layout_code = LAYOUTS.index(layout)
     summary: Dict[str, Any] = dict(layout=layout, classes=[c.name for c in classes],
                                    clips=dict(counts), frames={}, tags={})
@@ -155,7 +156,7 @@ def _remove_previous(root: str, layout: str) -> None:
     """Delete the folders an earlier run of this generator wrote (only if it left its mark)."""
     if not osp.isfile(osp.join(root, 'synthetic_config.json')):
         return
-    owned = ['ms3_data'] if layout == 'ms3' else list(AVSS_FRAMES)
+    owned = [OBJECTS_DIR] + (['ms3_data'] if layout == 'ms3' else list(AVSS_FRAMES))
     for name in owned:
         if osp.isdir(osp.join(root, name)):
             shutil.rmtree(osp.join(root, name))
@@ -189,6 +190,7 @@ def _write_ms3_clip(root: str, split: str, name: str, clip: SyntheticClip,
         _save_png(osp.join(mask_dir, f'{name}_{k + 1}.png'), masks[k])
         _save_png(osp.join(object_dir, f'{name}_{k + 1}.png'), objects[k])
     _save_wav(osp.join(data, 'audio_wav', split, f'{name}.wav'), clip.audio)
+    ClipObjects.of_clip(clip).save(clip_objects_path(root, name))
     tags = encode_case_tags(clip.tags)
     names = ' '.join(classes[v - 1].name for v in np.unique(semantic) if v > 0)
     return [name, split, *(tags[t] for t in CASE_TAGS), names]
@@ -232,6 +234,7 @@ def _write_avss_clip(root: str, split: str, subset: str, index: int, clip: Synth
         _save_png(osp.join(clip_dir, 'labels_rgb', f'{i}.png'), palette[semantic[i]])
         _save_png(osp.join(clip_dir, 'labels_semantic', f'{i}.png'), semantic[i])
     _save_wav(osp.join(clip_dir, 'audio.wav'), clip.audio)
+    ClipObjects.of_clip(clip).save(clip_objects_path(root, uid))
     tags = encode_case_tags(clip.tags)
     audible = ' '.join(classes[c].name for c in clip.audible_class_ids())
     return [vid, uid, '0', '0', audible, split, subset, *(tags[t] for t in CASE_TAGS)]
@@ -313,6 +316,7 @@ _README_FILES = {
     ms3_data/gt_masks/{split}/{name}/{name}_{1..5}.png
     ms3_data/audio_wav/{split}/{name}.wav
     ms3_data/object_masks/{split}/{name}/{name}_{1..5}.png   (extra: every visible object)
+    synthetic_objects/{name}.npz      (extra: per-object classes, sizes, states, halos)
 """,
     'avss': """AVSBench-Semantic layout (class index k + 1 for class k, 0 = background;
 colours from the VOC palette; v1s training clips have a mask for frame 0 only):
@@ -322,6 +326,7 @@ colours from the VOC palette; v1s training clips have a mask for frame 0 only):
     {label}/{uid}/labels_rgb/{i}.png
     {label}/{uid}/labels_semantic/{i}.png
     {label}/{uid}/audio.wav
+    synthetic_objects/{uid}.npz      (extra: per-object classes, sizes, states, halos)
 """,
     'both': """Two data roots: `ms3/` (AVSBench-Objects MS3 layout, binary masks) and `avss/`
 (AVSBench-Semantic layout, semantic masks); each has its own README and config.
