@@ -43,6 +43,39 @@ def test_fusion_uses_the_audio():
         assert not torch.allclose(fa, fb)
 
 
+def test_fusion_before_the_blocks_fuses_the_patch_embedding():
+    """``fusion_position='before'``: each stage's patch embedding is fused, then the stage's
+    blocks and norm run on the fused tokens (DDESeg's frame); written out here with MMSeg's
+    own MiT modules, stride-2 stem included."""
+    torch.manual_seed(0)
+    av = MODELS.build(dict(type='AudioVisualBackbone', visual=dict(MIT, strides=[2, 2, 2, 2]),
+                           audio_channels=4, fusion_position='before')).eval()
+    imgs, audio = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 4)
+    feats = av(imgs, audio).feats
+    x = imgs
+    for stage, (patch_embed, blocks, norm) in enumerate(av.visual.layers):
+        tokens, hw = patch_embed(x)
+        tokens = av.fusions[str(stage)](tokens, audio)
+        for block in blocks:
+            tokens = block(tokens, hw)
+        x = norm(tokens).transpose(1, 2).reshape(2, -1, *hw)
+        assert x.shape[2:] == (64 // 2**(stage + 1), 96 // 2**(stage + 1))  # 1/2 ... 1/16
+        torch.testing.assert_close(feats[stage], x)
+    after = MODELS.build(dict(type='AudioVisualBackbone', visual=dict(MIT, strides=[2, 2, 2, 2]),
+                              audio_channels=4)).eval()
+    after.load_state_dict(av.state_dict())
+    assert not torch.allclose(after(imgs, audio).feats[0], feats[0])
+
+
+def test_fusion_position_is_checked_when_built():
+    with pytest.raises(ValueError, match='fusion_position must be one of'):
+        MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
+                          fusion_position='inside'))
+    with pytest.raises(ValueError, match='stages split .* got ResNetV1c'):
+        MODELS.build(dict(type='AudioVisualBackbone', visual=RESNET, audio_channels=4,
+                          fusion_position='before'))
+
+
 def test_fusion_stage_out_of_range_is_a_build_error():
     with pytest.raises(ValueError, match=r'stages \[4\] do not exist'):
         MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
