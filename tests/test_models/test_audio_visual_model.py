@@ -95,6 +95,29 @@ def test_cross_attention_softmax_and_sigmoid():
         assert not torch.allclose(out[1], out2[1])
 
 
+def test_audio_mlp_projection():
+    """``audio_mlp_ratio=4``: f_a_l = W2 GELU(W1 a + b1) + b2 with a 4·C_a hidden layer, in
+    the plain fusion and in the AMA block (whose contrastive side uses the same projection)."""
+    torch.manual_seed(0)
+    layer = MODELS.build(dict(type='AudioVisualCrossAttention', channels=8, audio_channels=6,
+                              num_heads=2, audio_mlp_ratio=4))
+    ama = MODELS.build(dict(type='SoundGuidedSemanticMerging', channels=8, audio_channels=6,
+                            num_groups=3, audio_mlp_ratio=4))
+    audio = torch.randn(2, 3, 6)
+    for proj in (layer.audio_proj, ama.cross_attn.audio_proj):
+        w1, b1, w2, b2 = (p.detach() for p in proj.parameters())
+        assert w1.shape == (24, 6) and w2.shape == (8, 24)
+        hidden = audio @ w1.T + b1
+        gelu = 0.5 * hidden * (1 + torch.erf(hidden / 2**0.5))
+        torch.testing.assert_close(proj(audio), gelu @ w2.T + b2)
+    embedding = audio[:, 0]
+    torch.testing.assert_close(ama.project_audio(embedding), ama.cross_attn.audio_proj(embedding))
+    out = layer(torch.randn(2, 5, 8), audio)
+    assert out.shape == (2, 5, 8)
+    linear = MODELS.build(dict(type='AudioVisualCrossAttention', channels=8, audio_channels=6))
+    assert isinstance(linear.audio_proj, torch.nn.Linear)  # the default keeps one linear layer
+
+
 def _batch(num_clips=2, num_frames=5, size=64):
     samples = []
     for b in range(num_clips):
