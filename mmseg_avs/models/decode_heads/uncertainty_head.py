@@ -86,8 +86,10 @@ class UncertaintyHead(BaseDecodeHead):
 
     Predictions are the fused scores, as logits (see :func:`fused_logits`): binary tasks
     threshold the sounding score at 0.5, semantic tasks take the argmax.
+    :meth:`predict_with_uncertainty` also returns ``delta_hat`` of the predicted class per
+    pixel, which :class:`AudioVisualSegmentor` stores as each sample's ``uncertainty``.
 
-    Binary tasks have two readings, the same model up to the parametrisation of the class
+    Binary tasks have two forms, the same model up to the parametrisation of the class
     scores: two softmax channels (background, sounding; the default) or ``out_channels=1``,
     one sounding logit ``m`` through a sigmoid (eq. 11's "sigmoid for binary segmentation";
     DDESeg's binary head). The evidence branch keeps two channels in both: the Dirichlet of a
@@ -96,8 +98,6 @@ class UncertaintyHead(BaseDecodeHead):
     classes, so the one-channel head fuses ``sigmoid(m)`` with the sounding ``delta_hat``
     exactly as the two-channel head fuses ``softmax([0, m])[1]``, and returns the logit of
     the fused score, whose sigmoid thresholded at 0.5 is the two-channel argmax.
-    :meth:`predict_with_uncertainty` also returns ``delta_hat`` of the predicted class per
-    pixel, which :class:`AudioVisualSegmentor` stores as each sample's ``uncertainty``.
 
     Losses: ``fusion='attenuate'`` applies ``loss_decode`` to the fused scores (so ``m`` and,
     through ``delta_hat``, ``alpha`` learn from it); ``fusion='paper'`` applies it to ``m``
@@ -219,8 +219,9 @@ class UncertaintyHead(BaseDecodeHead):
         """Fused logits ``[N, K, H, W]`` and uncertainty of the predicted class ``[N, 1, H, W]``,
         both at the input size."""
         logits, scaled_delta = self.fuse(self.forward(inputs, batch_img_metas))
-        predicted = (logits.argmax(dim=1, keepdim=True) if self.out_channels > 1 else
-                     (logits.sigmoid() > self.threshold).long())
-        uncertainty = scaled_delta.gather(1, predicted)
+        if self.out_channels == 1:  # both classes of a binary Dirichlet have the same delta
+            uncertainty = scaled_delta[:, 1:]
+        else:
+            uncertainty = scaled_delta.gather(1, logits.argmax(dim=1, keepdim=True))
         return (self.predict_by_feat(logits, batch_img_metas),
                 self.predict_by_feat(uncertainty, batch_img_metas))
