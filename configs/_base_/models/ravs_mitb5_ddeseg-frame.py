@@ -7,7 +7,9 @@
 #   of the default), and the Baseline's cross-attention at stage 1;
 # - the audio fused into each stage before its blocks, as DDESeg's backbone does, through a
 #   per-stage MLP C_a -> 4 C_a -> D_l (its `aud_projs`);
-# - a 768-wide decoder (DDESeg's `embedding_dim`), SyncBN as DDESeg converts its model to;
+# - a 768-wide decoder (DDESeg's `embedding_dim`);
+# - SyncBN under DDP: MMEngine's runner converts every BN, as DDESeg's `train.py` does (a single
+#   process keeps BN);
 # - L_seg = 5 CE + 5 Dice + 2 IoU (DDESeg's `runner.py` defaults, which override its yaml).
 # Binary data sets take `binary_decode_head`: one sigmoid channel, CE as BCE and Dice / IoU on
 # the foreground only, as DDESeg trains them.
@@ -21,13 +23,13 @@ model = dict(
         fusion_position='before'),
     decode_head=dict(
         channels=768,
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
         loss_decode=[
             dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=5.0,
                  avg_non_ignore=True),
             dict(type='SoftDiceLoss', loss_weight=5.0),
             dict(type='SoftIoULoss', loss_weight=2.0),
         ]))
+sync_bn = 'torch'
 binary_decode_head = dict(
     out_channels=1,
     loss_decode=[
