@@ -65,20 +65,24 @@ def build_model(config: str) -> torch.nn.Module:
         return MODELS.build(disable_pretrained(cfg.model))
 
 
-def count_parts(model: torch.nn.Module) -> Dict[str, Tuple[int, int]]:
-    """``{part: (parameters, frozen parameters)}`` for :data:`PARTS`, ``'other'`` and
-    ``'total'``.
+def count_parts(model: torch.nn.Module,
+                matches: Sequence[str] = ()) -> Dict[str, Tuple[int, int]]:
+    """``{part: (parameters, frozen parameters)}`` for :data:`PARTS`, ``'other'``,
+    ``'total'`` and each of ``matches``.
 
     Args:
         model (torch.nn.Module): The segmentor.
+        matches (Sequence[str]): Also count, under each of these strings, the parameters
+            whose name contains it (e.g. ``'audio_proj'``: the audio projections of every
+            stage), across the parts.
 
     Returns:
-        dict[str, tuple[int, int]]: The counts per part.
+        dict[str, tuple[int, int]]: The counts per part and per match.
     """
-    counts = {name: [0, 0] for name in list(PARTS) + [OTHER, 'total']}
+    counts = {name: [0, 0] for name in list(PARTS) + [OTHER, 'total'] + list(matches)}
     for name, param in model.named_parameters():
         part = next((p for p, prefix in PARTS.items() if name.startswith(prefix)), OTHER)
-        for key in (part, 'total'):
+        for key in [part, 'total'] + [m for m in matches if m in name]:
             counts[key][0] += param.numel()
             counts[key][1] += 0 if param.requires_grad else param.numel()
     return {name: (total, frozen) for name, (total, frozen) in counts.items()}
@@ -98,21 +102,26 @@ def _cell(total: int, frozen: int) -> str:
     return f'{_millions(total)} ({_millions(frozen)} frozen)'
 
 
-def markdown_table(rows: Sequence[Tuple[str, Dict[str, Tuple[int, int]]]]) -> str:
-    """One row per model: each part, the total, and the trainable and frozen totals.
+def markdown_table(rows: Sequence[Tuple[str, Dict[str, Tuple[int, int]]]],
+                   matches: Sequence[str] = ()) -> str:
+    """One row per model: each part, the total, the trainable and frozen totals, then the
+    parameters of each of ``matches`` (see :func:`count_parts`).
 
     Args:
         rows (Sequence[tuple[str, dict]]): Per model, its label and :func:`count_parts`.
+        matches (Sequence[str]): The matches counted by :func:`count_parts`, a column each.
 
     Returns:
         str: The markdown table; a cell gives the part's parameters in millions, with the
         frozen share in parentheses where there is one.
     """
-    header = ['config'] + list(PARTS) + [OTHER, 'total', 'trainable', 'frozen']
+    header = (['config'] + list(PARTS) + [OTHER, 'total', 'trainable', 'frozen']
+              + [f'`*{m}*`' for m in matches])
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for label, counts in rows:
         total, frozen = counts['total']
         cells = [label] + [_cell(*counts[p]) for p in list(PARTS) + [OTHER]]
         cells += [_millions(total), _millions(total - frozen), _millions(frozen)]
+        cells += [_cell(*counts[m]) for m in matches]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)

@@ -1,4 +1,5 @@
-"""The paper configs (configs/ravs/ravs_mitb5_<data>.py) train 2 iterations and validate on
+"""The paper configs (configs/ravs/ravs_mitb5_<data>.py, and their DDESeg-frame variants
+ravs_mitb5_<data>_ddeseg-frame.py) train 2 iterations and validate on
 tiny data sets in each official layout (S4, MS3, AVSS, VPO-SS, VPO-MS, VPO-MSMI), through
 tools/train.py's own config path with a tiny visual backbone swapped in by --cfg-options;
 and tools/dataset_converters/check_avs_dataset.py names a missing file and a corrupted mask
@@ -9,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg_avs.datasets.avss_classes import AVSS_CLASSES
@@ -31,11 +33,12 @@ def roots(tmp_path_factory):
             'vpo-ss': vpo, 'vpo-ms': vpo, 'vpo-msmi': vpo}
 
 
-def cfg_options(data, data_root, size=64):
+def cfg_options(data, data_root, size=64, train_resize=3):
     """What a user types to train the paper config 2 iterations on a tiny root: MiT with
     16 base channels and one block per stage (B5's heads, so AMA's heads divide the
     widths), untrained VGGish, no weight files, 64x64 frames, batch 1, no workers, no
-    checkpoints, validation after the 2nd iteration."""
+    checkpoints, validation after the 2nd iteration. ``train_resize``: the position of the
+    ClipResize step in the train pipeline."""
     opts = ['model.backbone.visual.embed_dims=16', 'model.backbone.visual.num_layers=[1,1,1,1]',
             'model.backbone.visual.init_cfg=None', 'model.audio_encoder.pretrained=None',
             'model.decode_head.in_channels=[16,32,80,128]', 'model.decode_head.channels=32',
@@ -43,7 +46,7 @@ def cfg_options(data, data_root, size=64):
             'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
             'default_hooks.checkpoint=None', 'default_hooks.logger.interval=1',
             f'experiment_name=paper-{data}']
-    for split, resize in (('train', 3), ('val', 1), ('test', 1)):
+    for split, resize in (('train', train_resize), ('val', 1), ('test', 1)):
         loader = f'{split}_dataloader'
         opts += [f'{loader}.dataset.data_root={data_root}', f'{loader}.batch_size=1',
                  f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
@@ -57,12 +60,15 @@ METRICS = {'s4': ('avsbench',), 'ms3': ('avsbench',), 'avss': ('avss',),
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize('frame', ['', '_ddeseg-frame'], ids=['default', 'ddeseg-frame'])
 @pytest.mark.parametrize('data', list(METRICS))
-def test_paper_config_trains_two_iterations_and_validates(roots, tmp_path, data):
+def test_paper_config_trains_two_iterations_and_validates(roots, tmp_path, data, frame):
     train = load_tool('tools/train.py')
-    config = osp.join(RAVS, f'ravs_mitb5_{data}.py')
+    config = osp.join(RAVS, f'ravs_mitb5_{data}{frame}.py')
+    steps = [t['type'] for t in Config.fromfile(config).train_dataloader.dataset.pipeline]
     args = train.parse_args([config, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-                             *cfg_options(data, roots[data])])
+                             *cfg_options(data, roots[data],
+                                          train_resize=steps.index('ClipResize'))])
     cfg = train.build_config(args)   # tools/train.py's main(), step by step
     train.check_config(cfg)
     for key in ('train', 'val'):     # the overrides reached the right pipeline steps

@@ -24,7 +24,9 @@ BASE = osp.join(REPO, 'configs', '_base_')
 CONFIGS = sorted(osp.relpath(p, RAVS)
                  for p in glob.glob(osp.join(RAVS, '**', '*.py'), recursive=True))
 NAME = re.compile(r'^(?:ablations/)?(?P<method>[a-z0-9-]+)_(?P<backbone>mitb5|pvtv2b5|swinb|r50)'
-                  r'(?P<htsat>-htsat)?_(?P<data>s4|ms3|avss|vpo-ss|vpo-ms|vpo-msmi)\.py$')
+                  r'(?P<htsat>-htsat)?_(?P<data>s4|ms3|avss|vpo-ss|vpo-ms|vpo-msmi)'
+                  r'(?P<frame>_ddeseg-frame)?\.py$')
+FRAMES = [name for name in CONFIGS if name.endswith('_ddeseg-frame.py')]
 # data -> dataset type, VPO subset, clip length T, classes, evaluation protocols in order
 DATA = {
     's4': ('AVSBenchS4Dataset', None, 5, 2, ['dataset', 'avsbench']),
@@ -58,7 +60,7 @@ def metrics(cfg, key='test_evaluator'):
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_trains_and_scores_what_its_name_says(name):
     match = NAME.match(name)
-    assert match, f'{name} does not follow <method>_<backbone>[-htsat]_<data>.py'
+    assert match, f'{name} does not follow <method>_<backbone>[-htsat]_<data>[_ddeseg-frame].py'
     dataset_type, subset, num_frames, num_classes, protocols = DATA[match['data']]
     htsat = bool(match['htsat'])
     cfg = load(name)
@@ -110,7 +112,8 @@ def test_every_row_of_the_papers_tables_has_a_config():
         'baseline', 'gtf', 'sgsm', 'sgsm-cst', 'ravs-groups-28-14-5', 'ravs-groups-10-7-5',
         'ravs-groups-5-5-5')}
     other_backbones = {'ravs_swinb_ms3.py', 'ravs_r50_ms3.py'}
-    assert set(CONFIGS) == table1 | table2 | ablations | other_backbones
+    ddeseg_frame = {name.replace('.py', '_ddeseg-frame.py') for name in table1 | table2}
+    assert set(CONFIGS) == table1 | table2 | ablations | other_backbones | ddeseg_frame
 
 
 @pytest.mark.parametrize('data', ['s4', 'ms3', 'avss'])
@@ -146,11 +149,58 @@ def test_training_augmentation_is_ddeseg_flip_and_colour_jitter_everywhere():
         pipeline = load(name).train_dataloader.dataset.pipeline
         augmentations.add(repr([t for t in pipeline if t.type in (
             'ClipRandomFlip', 'ClipPhotoMetricDistortion')]))
-        assert not any('Crop' in t.type for t in pipeline)  # DDESeg's box crop: not reproduced
+        if name not in FRAMES:  # DDESeg's box crop: only in its frame
+            assert not any('Crop' in t.type for t in pipeline)
     assert augmentations == {repr([
         dict(type='ClipRandomFlip', prob=0.5),
         dict(type='ClipPhotoMetricDistortion', brightness_delta=26, contrast_range=(0.8, 1.2),
              saturation_range=(0.8, 1.2), hue_delta=18)])}
+
+
+# what DDESeg's frame changes in every model (YenanLiu/DDESeg), and on binary data sets
+FRAME_MODEL_KEYS = {
+    'model.backbone.visual.strides', 'model.backbone.fusion_position',
+    'model.backbone.fusion.audio_mlp_ratio', 'model.backbone.ama.audio_mlp_ratio',
+    'model.backbone.ama.num_heads', 'model.backbone.ama_stages', 'model.decode_head.channels'} | {
+    f'model.decode_head.loss_decode.{i}.loss_weight' for i in range(3)}
+FRAME_BINARY_KEYS = {'model.decode_head.out_channels'} | {
+    f'model.decode_head.loss_decode.{i}.use_sigmoid' for i in range(3)}
+
+
+@pytest.mark.parametrize('name', FRAMES)
+def test_ddeseg_frame_configs_change_the_frame_only(name):
+    """Each ``*_ddeseg-frame`` config is its row's default config with DDESeg's frame: the
+    model keys above, the box-aware crop before the resize, nothing else."""
+    frame, default = load(name), load(name.replace('_ddeseg-frame', ''))
+    binary = default.model.decode_head.num_classes == 2
+    changed = config_differences(frame, default)
+    assert {k for k in changed if k.startswith('model.')} == FRAME_MODEL_KEYS | (
+        FRAME_BINARY_KEYS if binary else set())
+    # the rest: SyncBN under DDP, the train pipeline (checked below) and the variables the
+    # configs read
+    assert all(k == 'sync_bn' or k.startswith((
+        'model.', 'train_pipeline.', 'train_dataloader.dataset.pipeline.', 'binary_decode_head.',
+        'box_aware_crop.')) for k in changed)
+    assert frame.sync_bn == 'torch' and 'sync_bn' not in default
+
+    backbone, head = frame.model.backbone, frame.model.decode_head
+    assert backbone.visual.strides == [2, 2, 2, 2] and backbone.fusion_position == 'before'
+    assert backbone.ama_stages == (1, 2, 3) and backbone.ama.num_heads == [2, 5, 8]
+    assert backbone.fusion.audio_mlp_ratio == backbone.ama.audio_mlp_ratio == 4
+    assert head.channels == 768
+    assert [(loss.type, loss.loss_weight, loss.get('use_sigmoid', False))
+            for loss in head.loss_decode] == [
+        ('CrossEntropyLoss', 5.0, binary), ('SoftDiceLoss', 5.0, binary),
+        ('SoftIoULoss', 2.0, binary)]
+    assert head.get('out_channels') == (1 if binary else None)
+
+    pipeline = list(default.train_dataloader.dataset.pipeline)
+    resize = [t.type for t in pipeline].index('ClipResize')
+    crop = dict(type='ClipBoxAwareRandomCrop', min_box_coverage=0.6, aspect_range=(0.75, 1.33),
+                max_attempts=1)
+    assert list(frame.train_dataloader.dataset.pipeline) == (
+        pipeline[:resize] + [crop] + pipeline[resize:])
+    assert frame.train_pipeline == frame.train_dataloader.dataset.pipeline
 
 
 def test_schedule_is_ddesegs():

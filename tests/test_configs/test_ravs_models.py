@@ -2,6 +2,7 @@
 depth where the full depth only costs time), tools/analysis/count_params.py, and how the
 configs' pretrained weight files load."""
 import copy
+import math
 import os.path as osp
 
 import pytest
@@ -97,6 +98,85 @@ def test_resnet50_ravs_and_its_parameter_table():
     assert table[2].startswith('| ravs_r50_ms3 | 23.51M | 72.21M (72.14M frozen) | ')
 
 
+def test_ddeseg_frame_model():
+    """Stride-2 stem (stages at 1/2 ... 1/16), AMA at stages 2-4 (1/4, 1/8, 1/16), the
+    Baseline's fusion at stage 1, every fusion before the blocks through a 768 -> 3072 -> D_l
+    MLP, a 768-wide UE head with one sigmoid channel on a binary data set."""
+    model = MODELS.build(model_cfg('ravs_mitb5-htsat_ms3_ddeseg-frame.py',
+                                   num_layers=[1, 1, 1, 1]))
+    backbone = model.backbone
+    assert backbone.fusion_position == 'before' and backbone.ama_stages == (1, 2, 3)
+    stem = backbone.visual.layers[0][0].projection
+    assert (stem.kernel_size, stem.stride, stem.padding) == ((7, 7), (2, 2), (3, 3))
+    assert type(backbone.fusions['0']).__name__ == 'AudioVisualCrossAttention'
+    for stage, (groups, heads) in enumerate(zip((14, 7, 5), (2, 5, 8)), 1):
+        block = backbone.fusions[str(stage)]
+        assert type(block).__name__ == 'SoundGuidedSemanticMerging'
+        assert (block.num_groups, block.cross_attn.num_heads) == (groups, heads)
+    for stage, channels in enumerate(backbone.channels):
+        fusion = backbone.fusions[str(stage)]
+        proj = getattr(fusion, 'cross_attn', fusion).audio_proj
+        assert [tuple(p.shape) for p in proj.parameters()] == [
+            (3072, 768), (3072, ), (channels, 3072), (channels, )]
+    with torch.no_grad():
+        feats = backbone.eval()(torch.randn(1, 3, 64, 64), torch.randn(1, 4, 768)).feats
+    assert [f.shape[-1] for f in feats] == [32, 16, 8, 4]
+    head = model.decode_head
+    assert (head.channels, head.out_channels, head.num_classes, head.threshold) == (768, 1, 2, 0.5)
+    assert [(type(loss).__name__, loss.loss_weight) for loss in head.loss_decode] == [
+        ('CrossEntropyLoss', 5.0), ('SoftDiceLoss', 5.0), ('SoftIoULoss', 2.0)]
+    assert all(loss.use_sigmoid for loss in head.loss_decode)
+
+
+@pytest.mark.parametrize('name', ['ravs_mitb5_ms3_ddeseg-frame.py',
+                                  'ravs_pvtv2b5_ms3_ddeseg-frame.py'])
+def test_stride_two_stem_loads_the_published_weights_strictly(tmp_path, name):
+    """SegFormer / PVT-v2 naming -> the converter -> the frame config's strict Pretrained
+    load: the stride-2 stem keeps every published key and shape."""
+    official = _official_b5_width_file(tmp_path / 'official.pth')
+    converted = mit2mmseg.convert(official)
+    torch.save(dict(state_dict=converted), tmp_path / 'converted.pth')
+    model = _small_pretrained_model(name, tmp_path / 'converted.pth')
+    model.backbone.init_weights()
+    loaded = model.backbone.visual.state_dict()
+    assert loaded.keys() == converted.keys()
+    assert all(torch.equal(loaded[k], v) for k, v in converted.items())
+    assert model.backbone.visual.layers[0][0].projection.stride == (2, 2)
+
+
+def test_ddeseg_frame_parameters_module_by_module():
+    """The MiT-B5 + HTS-AT frame config on VPO (22 classes) against DDESeg's model, whose
+    trainable parameters (103,838,938: the paper's 103.84 M) are computed here from the
+    shapes of its modules (YenanLiu/DDESeg): MiT-B5, per-stage audio MLPs, AV aligners,
+    audio token enhancer, a 768-wide SegFormer decoder. The first two and the decoder are
+    ours too; the aligners and the enhancer are not in the RAVS paper; AMA, the UE head's
+    temporal layer and evidence branch are RAVS's."""
+    model = parameter_count.build_model(osp.join(RAVS, 'ravs_mitb5-htsat_vpo-ms_ddeseg-frame.py'))
+    counts = parameter_count.count_parts(model, ['audio_proj', 'temporal', 'conv_evidence'])
+    widths, audio, embed, classes = (64, 128, 320, 512), 768, 768, 22
+    mit_b5 = sum(math.prod(shape) for key, shape in official_shapes(64, (3, 6, 40, 3)).items()
+                 if not key.startswith('head.'))
+    audio_mlps = sum(audio * 4 * audio + 4 * audio + 4 * audio * c + c for c in widths)
+    aligners = sum(8 * c * c + 10 * c + 1 for c in widths)  # 2 attentions, fc, LN, 5 centres
+    enhancer = 6 * audio * audio + 4 * audio                # 6 linears, 4 with a bias
+    decoder = (sum(c * embed + embed for c in widths) + 4 * embed * embed + 2 * embed
+               + embed * classes + classes)               # linear_c1-4, fuse + BN, pred
+    ddeseg = mit_b5 + audio_mlps + aligners + enhancer + decoder
+    assert ddeseg == 103_838_938
+
+    assert counts['visual backbone'] == (mit_b5, 0)
+    assert counts['audio_proj'] == (audio_mlps, 0)
+    temporal, evidence = counts['temporal'][0], counts['conv_evidence'][0]
+    # our decoder is DDESeg's but for a BN (2 x 768 per level) where it has a bias (768)
+    assert counts['decode head'][0] - temporal - evidence == decoder + 4 * embed
+    ama_and_stage1 = counts['fusion / AMA'][0] - audio_mlps   # without their audio MLPs
+    trainable = counts['total'][0] - counts['total'][1]
+    assert trainable == (ddeseg - aligners - enhancer + ama_and_stage1 + temporal + evidence
+                         + 4 * embed)
+    assert (round(trainable / 1e6, 2), round(ama_and_stage1 / 1e6, 2),
+            round(temporal / 1e6, 2)) == (108.85, 6.90, 4.73)
+
+
 def test_count_params_cli_prints_one_row_per_config(capsys):
     tiny = osp.join(REPO, 'configs', 'synthetic')
     table = count_params_tool.main([osp.join(tiny, 'baseline_mit-tiny_synthetic-ms3.py'),
@@ -105,6 +185,11 @@ def test_count_params_cli_prints_one_row_per_config(capsys):
     rows = table.splitlines()[2:]
     assert [r.split(' | ')[0] for r in rows] == ['| baseline_mit-tiny_synthetic-ms3',
                                                  '| ravs_mit-tiny_synthetic-ms3']
+    # --match: a column with the parameters whose name contains the string
+    matched = count_params_tool.main([osp.join(tiny, 'ravs_mit-tiny_synthetic-ms3.py'),
+                                      '--match', 'conv_evidence']).splitlines()
+    assert matched[0].endswith('| frozen | `*conv_evidence*` |')
+    assert matched[2].endswith('| 0.00M |')  # 64 channels x 2 classes + 2 biases
 
 
 # -- pretrained weight files ---------------------------------------------------------------

@@ -360,6 +360,43 @@ def test_two_channel_logits_score_as_their_difference():
     assert run_metric(two, 'avsbench', 2) == run_metric(one, 'avsbench', 2)
 
 
+@pytest.mark.parametrize('protocol', ['dataset', 'avsbench', 'avss'])
+def test_one_channel_logits_score_as_the_two_channel_logits_zero_and_l(protocol):
+    """A one-channel (sigmoid) binary head's logits l and a two-channel head's (0, l), each
+    through the segmentor's prediction path (un-padding, resizing to the original size,
+    decision) into AVSMetric: the same numbers. Ties (l = 0) and logits so close to 0 that
+    their float32 sigmoid is 0.5 must be decided as the two-channel argmax decides them."""
+    from mmengine.config import Config
+    from mmengine.structures import PixelData
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+
+    cfg = Config.fromfile('configs/synthetic/ravs_mit-tiny_synthetic-ms3.py')
+    two_channel = MODELS.build(cfg.model)
+    cfg.model.decode_head.out_channels = 1
+    one_channel = MODELS.build(cfg.model)
+    rng = np.random.default_rng(0)
+    scored = {1: [], 2: []}
+    for sample in random_clips(11, 2, channels=1):
+        fg = sample['seg_logits']['data']                               # [1, h, w]
+        fg[:, 0] = 0.0                                                  # ties
+        fg[:, -1, :2] = torch.tensor([1e-9, -1e-9])                     # sigmoid == 0.5
+        padded = torch.cat([fg, torch.from_numpy(rng.normal(size=(1, 1, fg.shape[2])))
+                            .float()], dim=1)                           # a padded row
+        gt = sample['gt_sem_seg']['data'][0].repeat_interleave(2, 0).repeat_interleave(2, 1)
+        meta = {k: v for k, v in sample.items() if not k.endswith(('_seg', 'logits'))}
+        meta.update(ori_shape=tuple(gt.shape), padding_size=[0, 0, 0, 1])
+        for channels, model in ((1, one_channel), (2, two_channel)):
+            logits = padded if channels == 1 else torch.cat([torch.zeros_like(padded), padded])
+            (data_sample, ) = model.postprocess_result(logits[None],
+                                                       [SegDataSample(metainfo=meta)])
+            data_sample.gt_sem_seg = PixelData(data=gt[None])
+            scored[channels].append(data_sample.to_dict())
+    assert any((s['pred_sem_seg']['data'] == 1).any() for s in scored[1])
+    assert_metrics_equal(run_metric(scored[1], protocol, 2), run_metric(scored[2], protocol, 2),
+                         rel=0, abs_tol=0)
+
+
 def test_no_tag_keys_without_tags():
     samples = [make_sample('a', 0, 1, [[0, 1]], pred=[[0, 1]]),
                make_sample('a', 1, 1, [[0, 0]], pred=[[0, 0]], tags=[])]

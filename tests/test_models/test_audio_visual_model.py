@@ -43,6 +43,39 @@ def test_fusion_uses_the_audio():
         assert not torch.allclose(fa, fb)
 
 
+def test_fusion_before_the_blocks_fuses_the_patch_embedding():
+    """``fusion_position='before'``: each stage's patch embedding is fused, then the stage's
+    blocks and norm run on the fused tokens (DDESeg's frame); written out here with MMSeg's
+    own MiT modules, stride-2 stem included."""
+    torch.manual_seed(0)
+    av = MODELS.build(dict(type='AudioVisualBackbone', visual=dict(MIT, strides=[2, 2, 2, 2]),
+                           audio_channels=4, fusion_position='before')).eval()
+    imgs, audio = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 4)
+    feats = av(imgs, audio).feats
+    x = imgs
+    for stage, (patch_embed, blocks, norm) in enumerate(av.visual.layers):
+        tokens, hw = patch_embed(x)
+        tokens = av.fusions[str(stage)](tokens, audio)
+        for block in blocks:
+            tokens = block(tokens, hw)
+        x = norm(tokens).transpose(1, 2).reshape(2, -1, *hw)
+        assert x.shape[2:] == (64 // 2**(stage + 1), 96 // 2**(stage + 1))  # 1/2 ... 1/16
+        torch.testing.assert_close(feats[stage], x)
+    after = MODELS.build(dict(type='AudioVisualBackbone', visual=dict(MIT, strides=[2, 2, 2, 2]),
+                              audio_channels=4)).eval()
+    after.load_state_dict(av.state_dict())
+    assert not torch.allclose(after(imgs, audio).feats[0], feats[0])
+
+
+def test_fusion_position_is_checked_when_built():
+    with pytest.raises(ValueError, match='fusion_position must be one of'):
+        MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
+                          fusion_position='inside'))
+    with pytest.raises(ValueError, match='stages split .* got ResNetV1c'):
+        MODELS.build(dict(type='AudioVisualBackbone', visual=RESNET, audio_channels=4,
+                          fusion_position='before'))
+
+
 def test_fusion_stage_out_of_range_is_a_build_error():
     with pytest.raises(ValueError, match=r'stages \[4\] do not exist'):
         MODELS.build(dict(type='AudioVisualBackbone', visual=MIT, audio_channels=4,
@@ -60,6 +93,29 @@ def test_cross_attention_softmax_and_sigmoid():
         out2 = layer(visual, torch.cat([audio[:1], torch.randn(1, 3, 5)]))
         torch.testing.assert_close(out[0], out2[0])
         assert not torch.allclose(out[1], out2[1])
+
+
+def test_audio_mlp_projection():
+    """``audio_mlp_ratio=4``: f_a_l = W2 GELU(W1 a + b1) + b2 with a 4·C_a hidden layer, in
+    the plain fusion and in the AMA block (whose contrastive side uses the same projection)."""
+    torch.manual_seed(0)
+    layer = MODELS.build(dict(type='AudioVisualCrossAttention', channels=8, audio_channels=6,
+                              num_heads=2, audio_mlp_ratio=4))
+    ama = MODELS.build(dict(type='SoundGuidedSemanticMerging', channels=8, audio_channels=6,
+                            num_groups=3, audio_mlp_ratio=4))
+    audio = torch.randn(2, 3, 6)
+    for proj in (layer.audio_proj, ama.cross_attn.audio_proj):
+        w1, b1, w2, b2 = (p.detach() for p in proj.parameters())
+        assert w1.shape == (24, 6) and w2.shape == (8, 24)
+        hidden = audio @ w1.T + b1
+        gelu = 0.5 * hidden * (1 + torch.erf(hidden / 2**0.5))
+        torch.testing.assert_close(proj(audio), gelu @ w2.T + b2)
+    embedding = audio[:, 0]
+    torch.testing.assert_close(ama.project_audio(embedding), ama.cross_attn.audio_proj(embedding))
+    out = layer(torch.randn(2, 5, 8), audio)
+    assert out.shape == (2, 5, 8)
+    linear = MODELS.build(dict(type='AudioVisualCrossAttention', channels=8, audio_channels=6))
+    assert isinstance(linear.audio_proj, torch.nn.Linear)  # the default keeps one linear layer
 
 
 def _batch(num_clips=2, num_frames=5, size=64):

@@ -161,8 +161,58 @@ def test_clip_structure_errors_name_the_problem():
     head = _head().eval()
     with pytest.raises(ValueError, match='cannot be split into clips'):
         head(_features(7), _metas(1, 5) + _metas(1, 2))
-    with pytest.raises(ValueError, match='out_channels=1'):
-        _head(out_channels=1, threshold=0.5)
+    with pytest.raises(ValueError, match='for binary tasks'):
+        _head(out_channels=1, num_classes=3)
+
+
+def _one_and_two_channel_heads(fusion):
+    """A one-channel head and the two-channel head with the same weights whose class logits
+    are ``(0, m)``: background row of ``conv_seg`` zero, sounding row the one-channel one."""
+    torch.manual_seed(0)
+    one = _head(out_channels=1, fusion=fusion).eval()
+    two = _head(fusion=fusion).eval()
+    state = one.state_dict()
+    state['conv_seg.weight'] = torch.cat([torch.zeros_like(state['conv_seg.weight']),
+                                          state['conv_seg.weight']])
+    state['conv_seg.bias'] = torch.cat([torch.zeros(1), state['conv_seg.bias']])
+    two.load_state_dict(state)
+    return one, two
+
+
+@pytest.mark.parametrize('fusion', ['attenuate', 'paper'])
+def test_one_channel_head_is_the_two_channel_head_on_logits_zero_and_m(fusion):
+    """Same fused score, same decision, same uncertainty: the one-channel output is the
+    difference of the two-channel head's fused logits, and its evidence keeps two channels."""
+    one, two = _one_and_two_channel_heads(fusion)
+    assert one.conv_evidence.out_channels == 2 and one.threshold == 0.5
+    feats, metas = _features(10), _metas(2, 5)
+    with torch.no_grad():
+        logits1, delta1 = one.fuse(one(feats, metas))
+        logits2, delta2 = two.fuse(two(feats, metas))
+        pred1, unc1 = one.predict_with_uncertainty(feats, metas, dict())
+        pred2, unc2 = two.predict_with_uncertainty(feats, metas, dict())
+    assert logits1.shape[1] == 1 and logits2.shape[1] == 2
+    torch.testing.assert_close(delta1, delta2)
+    torch.testing.assert_close(logits1, logits2[:, 1:] - logits2[:, :1])
+    torch.testing.assert_close(logits1.sigmoid(), logits2.softmax(1)[:, 1:])
+    assert ((pred1 > 0) == (pred2.argmax(1, keepdim=True) == 1)).all()
+    torch.testing.assert_close(unc1, unc2)
+
+
+def test_one_channel_head_trains_with_sigmoid_losses():
+    torch.manual_seed(0)
+    losses_cfg = [dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=5.0,
+                       avg_non_ignore=True),
+                  dict(type='SoftDiceLoss', use_sigmoid=True, loss_weight=5.0),
+                  dict(type='SoftIoULoss', use_sigmoid=True, loss_weight=2.0)]
+    head = _head(out_channels=1, loss_decode=losses_cfg)
+    samples = _head_samples()
+    samples[0].gt_sem_seg.data[:, :2] = 255
+    losses = head.loss(_features(10), samples, train_cfg=dict())
+    assert {'loss_ce', 'loss_dice', 'loss_iou', 'loss_evidential'} <= set(losses)
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    for conv in (head.conv_seg, head.conv_evidence):
+        assert conv.weight.grad is not None and conv.weight.grad.abs().sum() > 0
 
 
 def _naive_evidential(alpha, target, annealing, offset):

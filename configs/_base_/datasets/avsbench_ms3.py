@@ -10,9 +10,9 @@ image_size = (224, 224)  # (w, h)
 
 # The paper gives no augmentation; this is its authors' released DDESeg recipe (reference
 # §6.3): random crop, horizontal flip p=0.5, ColorJitter(0.2, 0.2, 0.2, 0.1), resize to 224.
-# - Not reproduced: DDESeg's FastRandomCropWithBbox (a random crop that must keep >= 60% of
-#   the sounding objects' box), which needs DDESeg's own per-frame box json; the published
-#   AVSBench/VPO layouts have no boxes.
+# - Not used here: DDESeg's FastRandomCropWithBbox (a random crop that must keep >= 60% of
+#   the sounding objects' box, from DDESeg's own box json); the *_ddeseg-frame configs add it
+#   with the box derived from the masks (ddeseg_box_crop.py).
 # - ColorJitter is approximated by ClipPhotoMetricDistortion (one draw per clip, each change
 #   with p=0.5 in a fixed order, brightness additive): brightness x[0.8, 1.2] ~ +-26 grey
 #   levels at mid-grey; contrast and saturation x[0.8, 1.2]; hue +-0.1 of the colour circle

@@ -1,3 +1,4 @@
+from .clip_box_aware_crop import ClipBoxAwareRandomCrop
 from .clip_transforms import (ClipPhotoMetricDistortion, ClipRandomFlip, ClipRandomSilence,
                               ClipResize)
 from .formatting import PackAVSInputs
@@ -7,5 +8,6 @@ from .loading_vpo_audio import LoadVPOAudio
 
 __all__ = [
     'LoadAVSAudio', 'LoadVPOAudio', 'LoadAVSClipFrames', 'LoadAVSClipAnnotations', 'ClipResize',
-    'ClipRandomFlip', 'ClipRandomSilence', 'ClipPhotoMetricDistortion', 'PackAVSInputs'
+    'ClipRandomFlip', 'ClipRandomSilence', 'ClipPhotoMetricDistortion', 'ClipBoxAwareRandomCrop',
+    'PackAVSInputs'
 ]

@@ -116,14 +116,18 @@ class SoundGuidedSemanticMerging(nn.Module):
         gate (str): Cross-attention normalisation, see :class:`AudioVisualCrossAttention`.
         dist_scale (float): Positive factor on the DPC-KNN distances, see
             :func:`dpc_knn_group`. Defaults to 1.0.
+        audio_mlp_ratio (int, optional): The cross-attention's audio projection, see
+            :class:`AudioVisualCrossAttention`. Defaults to None (linear).
     """
 
     def __init__(self, channels: int, audio_channels: int, num_groups: int,
                  num_heads: int = 1, num_layers: int = 1, k: int = 5,
-                 gate: str = 'softmax', dist_scale: float = 1.0) -> None:
+                 gate: str = 'softmax', dist_scale: float = 1.0,
+                 audio_mlp_ratio: Optional[int] = None) -> None:
         super().__init__()
         self.num_groups, self.k, self.dist_scale = num_groups, k, dist_scale
-        self.cross_attn = AudioVisualCrossAttention(channels, audio_channels, num_heads, gate)
+        self.cross_attn = AudioVisualCrossAttention(channels, audio_channels, num_heads, gate,
+                                                    audio_mlp_ratio)
         self.relevance = nn.Sequential(nn.LayerNorm(channels), nn.Linear(channels, channels),
                                        nn.GELU(), nn.Linear(channels, 1))
         self.layers = nn.ModuleList(

@@ -32,8 +32,10 @@ class AudioVisualBackbone(BaseModule):
     Stage ``l``'s features ``f_v_l`` (``[N, D_l, H_l, W_l]``) are flattened to tokens, fused
     with the audio tokens by the stage's fusion module, and the fused map is the next stage's
     input and the stage's output (through the family's output norm where it has one, e.g.
-    Swin's ``norm{l}``, which the next stage does not see). A stage in ``ama_stages`` is fused
-    by an AMA block (:class:`SoundGuidedSemanticMerging`, RAVS §3.2); every other stage in
+    Swin's ``norm{l}``, which the next stage does not see). With
+    ``fusion_position='before'`` the fusion acts on the stage's patch embedding instead and
+    the stage's blocks run on the fused tokens (DDESeg's frame). A stage in ``ama_stages``
+    is fused by an AMA block (:class:`SoundGuidedSemanticMerging`, RAVS §3.2); every other stage in
     ``fusion_stages`` by the plain ``fusion`` module (:class:`AudioVisualCrossAttention`, the
     paper's Table 3 Baseline). So adding AMA to the Baseline (``ama`` and ``ama_stages``)
     changes only the stages AMA takes and keeps the Baseline's fusion everywhere else.
@@ -58,6 +60,10 @@ class AudioVisualBackbone(BaseModule):
         ama_stages (Sequence[int]): Stages (0-based) fused by ``ama`` in place of
             ``fusion``. The deepest one's groups feed the contrastive alignment
             (:meth:`alignment_features`). Defaults to ().
+        fusion_position (str): Where a stage's fusion acts: ``'after'`` the stage's blocks
+            (on its features; the paper's figure) or ``'before'`` them (on its patch
+            embedding, as DDESeg's backbone does; needs a family whose stages split, the MiT
+            family). Defaults to ``'after'``.
         gt_token_filter (bool): The GTF ablation (Table 3, row 2): in training, tokens
             outside the ground-truth sounding mask are zeroed before the audio-visual
             attention and receive no audio. A token is inside if any of its pixels is
@@ -67,6 +73,7 @@ class AudioVisualBackbone(BaseModule):
     """
 
     PER_STAGE_KEYS = ('num_heads', 'num_groups')
+    FUSION_POSITIONS = ('after', 'before')
 
     def __init__(self,
                  visual: dict,
@@ -75,12 +82,21 @@ class AudioVisualBackbone(BaseModule):
                  fusion_stages: Sequence[int] = (0, 1, 2, 3),
                  ama: Optional[dict] = None,
                  ama_stages: Sequence[int] = (),
+                 fusion_position: str = 'after',
                  gt_token_filter: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if fusion_position not in self.FUSION_POSITIONS:
+            raise ValueError(f'fusion_position must be one of {self.FUSION_POSITIONS}, '
+                             f'got {fusion_position!r}')
         self.gt_token_filter = gt_token_filter
+        self.fusion_position = fusion_position
         self.visual = MODELS.build(visual)
         self.stages = build_stage_runner(self.visual)
+        if fusion_position == 'before' and not self.stages.splits_stages:
+            raise ValueError(f"fusion_position='before' needs a backbone whose stages split "
+                             f'into patch embedding and blocks (the MiT family), got '
+                             f'{type(self.visual).__name__}')
         channels = self.stages.channels
         plain_stages = tuple(fusion_stages) if fusion is not None else ()
         self.ama_stages = tuple(ama_stages) if ama is not None else ()
@@ -161,9 +177,10 @@ class AudioVisualBackbone(BaseModule):
             groups.
         """
         filter_tokens = self.gt_token_filter and self.training and gt_seg is not None
+        before = self.fusion_position == 'before'
         outs, ama, x = [], {}, imgs
         for stage in range(len(self.stages.channels)):
-            x = self.stages.run_stage(stage, x)
+            x = self.stages.embed(stage, x) if before else self.stages.run_stage(stage, x)
             if stage in self.fusion_stages:
                 n, c, h, w = x.shape
                 mask = self._gt_token_mask(gt_seg, (h, w)) if filter_tokens else None
@@ -172,6 +189,8 @@ class AudioVisualBackbone(BaseModule):
                 if stage in self.ama_stages:
                     tokens, ama[stage] = tokens
                 x = tokens.transpose(1, 2).reshape(n, c, h, w)
+            if before:
+                x = self.stages.run_blocks(stage, x)
             outs.append(self.stages.stage_output(stage, x))
         return AudioVisualFeatures(outs, ama)
 

@@ -10,6 +10,9 @@ module's own parameters, so pretrained checkpoints load into the wrapped backbon
 - ``stage_output(i, feats)``: what the decoder gets from those features. Families that
   normalise only the copy handed to the decoder (Swin, ConvNeXt: ``norm{i}``) apply that
   norm here; for the others it is the identity.
+- ``embed(i, x)`` and ``run_blocks(i, tokens)`` (families with ``splits_stages``, the MiT
+  family): the two halves of ``run_stage``, the stage's patch embedding and then its blocks,
+  so that a fusion can act between them (DDESeg fuses the audio there).
 
 Without fusion, ``stage_output(i, ...)`` of the chained stages equals the ``i``-th output of
 the backbone's own ``forward``.
@@ -29,6 +32,9 @@ class StageRunner(ABC):
         backbone (nn.Module): The wrapped backbone (owned by the caller).
     """
 
+    # whether the family has ``embed`` and ``run_blocks`` (a stage splits into the two)
+    splits_stages = False
+
     def __init__(self, backbone: nn.Module) -> None:
         self.backbone = backbone
 
@@ -45,6 +51,14 @@ class StageRunner(ABC):
         """The decoder's copy of stage ``index``'s features ``feats`` (NCHW)."""
         return feats
 
+    def embed(self, index: int, x: Tensor) -> Tensor:
+        """The first half of stage ``index`` (its patch embedding), NCHW in and out."""
+        raise NotImplementedError(f'{type(self.backbone).__name__} does not split its stages')
+
+    def run_blocks(self, index: int, tokens: Tensor) -> Tensor:
+        """The second half of stage ``index`` (its blocks) on ``embed``'s output, NCHW."""
+        raise NotImplementedError(f'{type(self.backbone).__name__} does not split its stages')
+
     def _require_all_outputs(self, out_indices) -> None:
         """The output norms ``norm{i}`` exist only for the backbone's ``out_indices``."""
         missing = sorted(set(range(len(self.channels))) - set(out_indices))
@@ -57,8 +71,12 @@ class StageRunner(ABC):
 class MiTStageRunner(StageRunner):
     """MMSeg's ``MixVisionTransformer`` (MiT / SegFormer; PVT-v2 shares the layout).
 
-    Each MiT stage ends with its own norm, whose output also feeds the next stage.
+    Each MiT stage is an overlapping patch embedding, its blocks and its own norm, whose
+    output also feeds the next stage; ``embed`` is the patch embedding, ``run_blocks`` the
+    blocks and the norm.
     """
+
+    splits_stages = True
 
     @property
     def channels(self) -> List[int]:
@@ -66,8 +84,16 @@ class MiTStageRunner(StageRunner):
         return [bb.embed_dims * h for h in bb.num_heads]
 
     def run_stage(self, index: int, x: Tensor) -> Tensor:
-        patch_embed, blocks, norm = self.backbone.layers[index]
-        x, hw_shape = patch_embed(x)
+        return self.run_blocks(index, self.embed(index, x))
+
+    def embed(self, index: int, x: Tensor) -> Tensor:
+        tokens, hw_shape = self.backbone.layers[index][0](x)
+        return nlc_to_nchw(tokens, hw_shape)
+
+    def run_blocks(self, index: int, tokens: Tensor) -> Tensor:
+        _, blocks, norm = self.backbone.layers[index]
+        hw_shape = tuple(tokens.shape[2:])
+        x = nchw_to_nlc(tokens)
         for block in blocks:
             x = block(x, hw_shape)
         return nlc_to_nchw(norm(x), hw_shape)

@@ -45,12 +45,17 @@ def fuse_uncertainty(probs: Tensor, scaled_delta: Tensor, mode: str,
 def fused_logits(fused: Tensor, eps: float = 1e-6) -> Tensor:
     """Logits whose usual decision rule is the one applied to the fused scores ``Y``.
 
-    Binary (C = 2): the sounding score ``Y_1`` decides (``Y_1 > 0.5``, AVSBench's threshold,
-    clipped into (0, 1) since 'paper' scores exceed 1) and the logits are
-    ``[log(1 - Y_1), log Y_1]``: their softmax is ``[1 - Y_1, Y_1]`` and their argmax is the
-    threshold. Otherwise: ``log Y``, whose argmax is that of ``Y`` (softmax renormalises).
+    Binary (C = 2, or C = 1: the sounding score alone): the sounding score ``Y_s`` decides
+    (``Y_s > 0.5``, AVSBench's threshold, clipped into (0, 1) since 'paper' scores exceed 1).
+    Two channels give ``[log(1 - Y_s), log Y_s]``: their softmax is ``[1 - Y_s, Y_s]`` and
+    their argmax is the threshold. One channel gives their difference, the logit
+    ``log Y_s - log(1 - Y_s)``, whose sigmoid is ``Y_s``. Otherwise: ``log Y``, whose argmax
+    is that of ``Y`` (softmax renormalises).
     """
-    if fused.shape[1] == 2:
-        sounding = fused[:, 1:].clamp(eps, 1 - eps)
-        return torch.cat([torch.log1p(-sounding), sounding.log()], dim=1)
+    if fused.shape[1] <= 2:
+        sounding = fused[:, -1:].clamp(eps, 1 - eps)
+        background, sounding = torch.log1p(-sounding), sounding.log()
+        if fused.shape[1] == 1:
+            return sounding - background
+        return torch.cat([background, sounding], dim=1)
     return fused.clamp_min(eps).log()

@@ -89,6 +89,16 @@ class UncertaintyHead(BaseDecodeHead):
     :meth:`predict_with_uncertainty` also returns ``delta_hat`` of the predicted class per
     pixel, which :class:`AudioVisualSegmentor` stores as each sample's ``uncertainty``.
 
+    Binary tasks have two forms, the same model up to the parametrisation of the class
+    scores: two softmax channels (background, sounding; the default) or ``out_channels=1``,
+    one sounding logit ``m`` through a sigmoid (eq. 11's "sigmoid for binary segmentation";
+    DDESeg's binary head). The evidence branch keeps two channels in both: the Dirichlet of a
+    binary task is over its two classes (a Beta distribution), and with one channel eq. 10
+    would be identically 0. For a two-class Dirichlet ``delta`` is the same for both
+    classes, so the one-channel head fuses ``sigmoid(m)`` with the sounding ``delta_hat``
+    exactly as the two-channel head fuses ``softmax([0, m])[1]``, and returns the logit of
+    the fused score, whose sigmoid thresholded at 0.5 is the two-channel argmax.
+
     Losses: ``fusion='attenuate'`` applies ``loss_decode`` to the fused scores (so ``m`` and,
     through ``delta_hat``, ``alpha`` learn from it); ``fusion='paper'`` applies it to ``m``
     (its fused scores reach ``1 / eps`` and are no probabilities). Both modes apply
@@ -110,9 +120,12 @@ class UncertaintyHead(BaseDecodeHead):
         loss_evidential (dict): Loss on ``alpha`` in both modes, called with ``alpha``, the
             labels and ``evidence_offset``; its ``loss_weight`` sets its weight.
             Defaults to ``EvidentialLoss``.
+        threshold (float, optional): With ``out_channels=1``, the sounding score above
+            which a pixel is predicted sounding. Defaults to 0.5 there (AVSBench's rule,
+            and the two-channel argmax; MMSeg's generic default would be 0.3).
         **kwargs: :class:`BaseDecodeHead` arguments (``in_channels`` a list, one per stage;
-            ``num_classes`` >= 2: binary tasks use two classes, since eq. 10 is identically 0
-            for a one-channel Dirichlet).
+            ``num_classes`` >= 2, background included; ``out_channels=1`` for one sigmoid
+            channel on a binary task, ``num_classes=2``).
     """
 
     # forward() takes the frames' metainfo: the temporal layers regroup the frames into clips
@@ -125,13 +138,16 @@ class UncertaintyHead(BaseDecodeHead):
                  temporal_layers: int = 1,
                  temporal_heads: int = 8,
                  loss_evidential: ConfigType = dict(type='EvidentialLoss'),
+                 threshold: Optional[float] = None,
                  **kwargs) -> None:
-        super().__init__(input_transform='multiple_select', **kwargs)
+        if threshold is None and kwargs.get('out_channels') == 1:
+            threshold = 0.5
+        super().__init__(input_transform='multiple_select', threshold=threshold, **kwargs)
         if fusion not in FUSION_MODES:
             raise ValueError(f'fusion must be one of {FUSION_MODES}, got {fusion!r}')
-        if self.out_channels < 2:
-            raise ValueError('UncertaintyHead needs one channel per class (binary tasks: 2, '
-                             f'background and sounding), got out_channels={self.out_channels}')
+        if self.out_channels == 1 and self.num_classes != 2:
+            raise ValueError('one output channel (sigmoid) is for binary tasks, num_classes=2; '
+                             f'got num_classes={self.num_classes}')
         self.fusion, self.evidence_offset, self.fusion_eps = fusion, evidence_offset, fusion_eps
         self.level_convs = nn.ModuleList(
             ConvModule(c, self.channels, 1, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
@@ -140,7 +156,8 @@ class UncertaintyHead(BaseDecodeHead):
                                       norm_cfg=self.norm_cfg)
         self.temporal = nn.ModuleList(
             TemporalSelfAttention(self.channels, temporal_heads) for _ in range(temporal_layers))
-        self.conv_evidence = nn.Conv2d(self.channels, self.out_channels, kernel_size=1)
+        # one Dirichlet parameter per class, whatever the class logits' channels
+        self.conv_evidence = nn.Conv2d(self.channels, self.num_classes, kernel_size=1)
         self.loss_evidential = MODELS.build(loss_evidential)
 
     def forward(self, inputs: List[Tensor],
@@ -168,11 +185,16 @@ class UncertaintyHead(BaseDecodeHead):
         return grid[layout.slots]
 
     def fuse(self, outputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
-        """Fused-score logits ``[N, K, H, W]`` and per-frame scaled uncertainty ``delta_hat``."""
+        """Fused-score logits ``[N, C_out, H, W]`` and per-frame scaled uncertainty
+        ``delta_hat`` ``[N, K, H, W]`` (one channel per class)."""
         alpha = dirichlet_alpha(outputs['evidence_logits'], self.evidence_offset)
         scaled_delta = scale_per_frame(dirichlet_variance(alpha))
-        probs = outputs['seg_logits'].float().softmax(dim=1)
-        fused = fuse_uncertainty(probs, scaled_delta, self.fusion, self.fusion_eps)
+        seg_logits = outputs['seg_logits'].float()
+        if self.out_channels == 1:  # the sounding score and the sounding class's delta_hat
+            probs, delta = seg_logits.sigmoid(), scaled_delta[:, 1:]
+        else:
+            probs, delta = seg_logits.softmax(dim=1), scaled_delta
+        fused = fuse_uncertainty(probs, delta, self.fusion, self.fusion_eps)
         return fused_logits(fused, self.fusion_eps), scaled_delta
 
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
@@ -197,6 +219,9 @@ class UncertaintyHead(BaseDecodeHead):
         """Fused logits ``[N, K, H, W]`` and uncertainty of the predicted class ``[N, 1, H, W]``,
         both at the input size."""
         logits, scaled_delta = self.fuse(self.forward(inputs, batch_img_metas))
-        uncertainty = scaled_delta.gather(1, logits.argmax(dim=1, keepdim=True))
+        if self.out_channels == 1:  # both classes of a binary Dirichlet have the same delta
+            uncertainty = scaled_delta[:, 1:]
+        else:
+            uncertainty = scaled_delta.gather(1, logits.argmax(dim=1, keepdim=True))
         return (self.predict_by_feat(logits, batch_img_metas),
                 self.predict_by_feat(uncertainty, batch_img_metas))

@@ -21,10 +21,13 @@ class AudioVisualCrossAttention(nn.Module):
         num_heads (int): Attention heads (must divide ``channels``).
         gate (str): ``'softmax'`` (standard attention over the K audio tokens) or
             ``'sigmoid'``. Defaults to ``'softmax'``.
+        audio_mlp_ratio (int, optional): Project the audio with an MLP
+            ``Linear(C_a, r·C_a) -> GELU -> Linear(r·C_a, D_l)`` instead of one linear layer
+            (DDESeg's per-stage audio projection has r = 4). Defaults to None (linear).
     """
 
     def __init__(self, channels: int, audio_channels: int, num_heads: int = 1,
-                 gate: str = 'softmax') -> None:
+                 gate: str = 'softmax', audio_mlp_ratio: Optional[int] = None) -> None:
         super().__init__()
         if channels % num_heads:
             raise ValueError(f'channels={channels} is not divisible by num_heads={num_heads}')
@@ -32,7 +35,12 @@ class AudioVisualCrossAttention(nn.Module):
             raise ValueError(f"gate must be 'softmax' or 'sigmoid', got {gate!r}")
         self.num_heads, self.gate = num_heads, gate
         self.norm = nn.LayerNorm(channels)
-        self.audio_proj = nn.Linear(audio_channels, channels)  # f_a_l
+        if audio_mlp_ratio is None:
+            self.audio_proj = nn.Linear(audio_channels, channels)  # f_a_l
+        else:
+            hidden = audio_mlp_ratio * audio_channels
+            self.audio_proj = nn.Sequential(nn.Linear(audio_channels, hidden), nn.GELU(),
+                                            nn.Linear(hidden, channels))
         self.q = nn.Linear(channels, channels)
         self.kv = nn.Linear(channels, 2 * channels)
         self.out = nn.Linear(channels, channels)

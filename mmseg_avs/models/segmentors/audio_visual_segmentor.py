@@ -154,12 +154,24 @@ class AudioVisualSegmentor(BaseSegmentor):
 
     def postprocess_result(self, seg_logits: Tensor,
                            data_samples: OptSampleList = None) -> SampleList:
-        samples = super().postprocess_result(seg_logits, data_samples)
-        if seg_logits.shape[1] == 1:
-            # MMSeg stores sigmoid probabilities under `seg_logits` for one-channel heads;
-            # keep logits there, as AVSMetric and the visualizers expect.
-            for sample in samples:
-                sample.seg_logits.data = torch.logit(sample.seg_logits.data, eps=1e-6)
+        """MMSeg's un-padding and resizing; one-channel (sigmoid) logits ``l`` stay logits.
+
+        MMSeg stores sigmoid scores under ``seg_logits`` for one-channel heads, while
+        AVSMetric and the visualizers expect logits, and a logit recovered from a float32
+        score is clipped and rounded. Here ``l`` goes through MMSeg's routine as the pair
+        ``(0, l)`` (resizing is linear, so its first channel stays 0): ``seg_logits`` is the
+        resized ``l`` itself and ``pred_sem_seg`` is ``l > logit(threshold)``, for the
+        threshold 0.5 exactly the two-channel head's argmax of ``(0, l)``.
+        """
+        if seg_logits.shape[1] != 1:
+            return super().postprocess_result(seg_logits, data_samples)
+        pairs = torch.cat([torch.zeros_like(seg_logits), seg_logits], dim=1)
+        samples = super().postprocess_result(pairs, data_samples)
+        threshold = torch.logit(torch.tensor(self.decode_head.threshold, dtype=torch.float64))
+        for sample in samples:
+            logits = sample.seg_logits.data[1:]
+            sample.seg_logits.data = logits
+            sample.pred_sem_seg.data = (logits > threshold.item()).long()
         return samples
 
     def _forward(self, inputs: Tensor, data_samples: OptSampleList = None,
