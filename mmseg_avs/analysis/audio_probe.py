@@ -98,7 +98,8 @@ def run_audio_probe(data_root: str, config: str, steps: int = 1500, batch_size: 
     order = torch.Generator().manual_seed(seed)
 
     def logits(x: torch.Tensor) -> torch.Tensor:
-        return head(encoder(x)[1])                          # [B, K + 1]
+        # a class is heard if it is heard at some moment: the strongest audio token decides
+        return head(encoder(x)[0]).amax(dim=1)               # [B, tokens, K + 1] -> [B, K + 1]
 
     encoder.train()
     for _ in range(steps):

@@ -10,11 +10,13 @@ from mmengine.config import Config
 
 PERTURBATIONS = ('silence', 'noise', 'shuffle')  # the binary set's tests with replaced audio
 MODES = {
-    # image side, clips per split (train, val, test), training iterations, seeds
-    'quick': dict(image_size=32, num_clips=dict(train=4, val=2, test=4), iters=4, seeds=[0]),
-    'full': dict(image_size=96, num_clips=None, iters=800, seeds=[0, 1, 2]),
+    # image side, clips per split (train, val, test), training iterations, seeds, steps of
+    # the audio-only probe
+    'quick': dict(image_size=32, num_clips=dict(train=4, val=2, test=4), iters=4, seeds=[0],
+                  probe_steps=10),
+    'full': dict(image_size=96, num_clips=None, iters=800, seeds=[0, 1, 2], probe_steps=1500),
     # what a 2-core CPU does in about an hour: one seed, smaller frames, half the schedule
-    'cpu': dict(image_size=64, num_clips=None, iters=400, seeds=[0]),
+    'cpu': dict(image_size=64, num_clips=None, iters=400, seeds=[0], probe_steps=1500),
 }
 
 
@@ -32,15 +34,16 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
 
     Args:
         studies (Sequence[str]): Any of ``ladder`` (paper Table 3), ``ue`` (the UE head
-            without AMA), ``groups`` (paper Table 4, binary set) and ``robust`` (RAVS trained
-            with silent clips).
+            without AMA), ``floor`` (the Baseline trained and tested with its audio zeroed:
+            what vision alone learns), ``groups`` (paper Table 4, binary set) and ``robust``
+            (RAVS trained with silent clips).
 
     Returns:
         list[Experiment]: The experiments, the binary set's first.
     """
     runs = []
     for dataset in ('ms3', 'avss'):
-        if 'ladder' in studies or 'ue' in studies:
+        if {'ladder', 'ue', 'floor'} & set(studies):
             runs.append(Experiment('ladder', dataset, 'Baseline', 'baseline_mit-tiny_{}.py'))
         if 'ladder' in studies:
             runs += [
@@ -57,6 +60,9 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
                      # control: the same head without attention across the frames
                      Experiment('ue', dataset, 'UE attenuate, no temporal',
                                 'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0'])]
+        if 'floor' in studies:
+            runs.append(Experiment('floor', dataset, 'Visual only (audio zeroed)',
+                                   'baseline-visual-only_mit-tiny_{}.py'))
         if 'robust' in studies:  # not in the paper: silence teaches "no sound, no mask"
             runs.append(Experiment('robust', dataset, 'RAVS + silent-clip training',
                                    'ravs-silence_mit-tiny_{}.py'))

@@ -1,7 +1,7 @@
 """The synthetic benchmark's report: the summary (:mod:`.synthetic_summary`) as markdown
 tables, a bar plot of J&F per case tag, and the tables written into a block of a markdown
 file (the results page of the docs)."""
-from typing import Dict
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -20,12 +20,26 @@ def _seeds(entry: dict) -> str:
     return '–' if entry['study'] == 'reference' else ','.join(map(str, sorted(entry['seeds'])))
 
 
-def markdown_tables(summary: Dict[str, dict]) -> str:
-    """Per data set: the main table, the paired differences to the Baseline and, where runs were
-    tested with replaced audio, the misleading-audio tables.
+def _place(entry: dict, references: List[dict], key: str) -> str:
+    """A model's mean ``key`` and the reference rows just under and over it."""
+    value = entry['stats'].get(f'metrics/{key}', dict(mean=float('nan')))['mean']
+    if np.isnan(value):
+        return '–'
+    scored = sorted((r['stats'][f'metrics/{key}']['mean'], r['name'].replace(' (no model)', ''))
+                    for r in references if f'metrics/{key}' in r['stats'])
+    under = [f'{name} {v:.1f}' for v, name in scored if v <= value][-1:]
+    over = [f'{name} {v:.1f}' for v, name in scored if v > value][:1]
+    return ' < '.join(under + [f'**{value:.1f}**'] + over)
+
+
+def markdown_tables(summary: Dict[str, dict], probe: Optional[dict] = None) -> str:
+    """Per data set: the main table, each model's place between the reference rows, the
+    paired differences to the Baseline and, where runs were tested with replaced audio, the
+    misleading-audio tables; then the audio-only probe.
 
     Args:
         summary (dict): What :func:`~.synthetic_summary.summarise` returns.
+        probe (dict, optional): What :func:`~.audio_probe.run_audio_probe` returns.
 
     Returns:
         str: The markdown.
@@ -37,10 +51,9 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
         if not rows:
             continue
         lines += [f'**Synthetic {title}**, test split, dataset protocol, mean ± sample std '
-                  'over the seeds listed' + ('; `reference` rows are trivial predictors scored '
-                                             'by the same metric, no model'
-                                             if dataset == 'ms3' else '')
-                  + '; empty: share of frames predicted empty (%), 100 for a run that '
+                  'over the seeds listed; `reference` rows are predictors that pick objects '
+                  "from the generator's records (no model), scored by the same metric; "
+                  'empty: share of frames predicted empty (%), 100 for a run that '
                   'collapsed to empty masks.', '',
                   '| study | model | seeds | J | F | J&F | '
                   + ' | '.join(f'J&F@{t}' for t in TAGS)
@@ -54,6 +67,17 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
             lines.append(f"| {e['study']} | {e['name']} | {_seeds(e)} | "
                          + ' | '.join(cells) + ' |')
         lines.append('')
+        references = [e for e in rows if e['study'] == 'reference']
+        models = [e for e in rows if e['study'] != 'reference']
+        if references and models:
+            keys = ['J&F', *(f'J&F@{t}' for t in HARD_CASES)]
+            lines += ['Each model between the reference rows (mean J&F; the reference just '
+                      'under and just over it):', '',
+                      '| model | ' + ' | '.join(keys) + ' |', '|' + ' --- |' * (1 + len(keys))]
+            for e in models:
+                lines.append(f"| {e['name']} | "
+                             + ' | '.join(_place(e, references, k) for k in keys) + ' |')
+            lines.append('')
         deltas = [e for e in rows if any(k.startswith('delta/') for k in e['stats'])]
         if deltas:
             lines += ['Difference to the Baseline, paired by seed (mean ± sample std of the '
@@ -93,6 +117,15 @@ def markdown_tables(summary: Dict[str, dict]) -> str:
                          for group in ('metrics', 'metrics_shuffle')]
                 lines.append(f"| {e['name']} | " + ' | '.join(cells) + ' |')
             lines.append('')
+    if probe is not None:
+        lines += ['**Audio-only probe** (binary set): the configs\' audio encoder and a linear '
+                  'layer on its strongest token, trained on the train split\'s audio alone '
+                  f"({probe['steps']} AdamW steps of 64 seconds), tested on "
+                  f"{probe['seconds']} test seconds: the exact set of classes heard named in "
+                  f"{probe['exact_set']:.1f} % of them ({probe['per_class']:.1f} % of the "
+                  'class decisions); which twin (the larger or the smaller) is heard, in '
+                  f"{probe['twin_size']:.1f} % of the {probe['twin_seconds']} seconds in which "
+                  'exactly one twin is heard.', '']
     return '\n'.join(lines)
 
 

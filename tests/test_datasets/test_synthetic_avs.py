@@ -254,6 +254,34 @@ def test_sound_depends_on_class():
     assert len(checked) >= 4
 
 
+def test_twins_differ_in_size_and_pitch():
+    """Hard preset: twins are one small and one large object, and the larger sounds lower,
+    by the documented shift (read off the spectrum of seconds in which one twin is heard)."""
+    cfg, classes, clips = many_clips('hard', num=12, min_objects=2, max_objects=2,
+                                     p_same_class_pair=1.0, p_offscreen=0.0, p_silent_clip=0.0,
+                                     snr_db=(60.0, 60.0))
+    half = (1 - cfg.twin_size_gap) / 2
+    checked = 0
+    for clip in clips:
+        assert clip.object_classes[0] == clip.object_classes[1]
+        small, large = np.argsort(clip.object_sizes)
+        assert clip.object_sizes[small] <= half and clip.object_sizes[large] >= 1 - half
+        area = [(clip.instances == i).sum((1, 2)).max() for i in (0, 1)]
+        assert area[large] > area[small]
+        audio = clip.audio.astype(np.float64).reshape(len(clip.tags), SAMPLE_RATE)
+        f0 = classes[clip.object_classes[0]].f0
+        for t in range(len(clip.tags)):
+            if clip.audible[t].sum() != 1:
+                continue  # both twins heard in a hand-over second
+            heard = int(np.argmax(clip.audible[t]))
+            shift = cfg.size_pitch * (0.5 - clip.object_sizes[heard])
+            peak_hz = np.argmax(np.abs(np.fft.rfft(audio[t])))  # 1-s window: 1 Hz bins
+            assert peak_hz == round(f0 * 2 ** (shift / 12))
+            assert (peak_hz < f0) == (heard == large)
+            checked += 1
+    assert checked >= 20
+
+
 def test_shapes_fit_their_drawing_window():
     size = 64
     yy, xx = np.mgrid[0:size, 0:size] + 0.5
@@ -273,7 +301,7 @@ def test_presets_differ_in_documented_direction():
     assert hard.p_cue_silent > easy.p_cue_silent
     assert hard.p_same_class_pair > easy.p_same_class_pair
     assert easy.p_switch_inside == 0 < hard.p_switch_inside
-    assert hard.pitch_spacing < easy.pitch_spacing
+    assert easy.size_pitch == 0 < hard.size_pitch and easy.twin_size_gap == 0 < hard.twin_size_gap
     assert hard.timbre_similarity > easy.timbre_similarity
     assert hard.snr_db[0] < easy.snr_db[0] and hard.snr_db[1] < easy.snr_db[1]
     assert hard.clutter > easy.clutter and hard.p_offscreen > easy.p_offscreen

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from mmseg_avs.analysis.reference_predictors import REFERENCE_PREDICTORS
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 pytestmark = pytest.mark.slow
 
@@ -24,9 +26,10 @@ def test_quick_benchmark_writes_results_and_doc_block(tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     results = json.loads((out / 'results.json').read_text())
     (run, ) = [r for r in results['runs'] if r['study'] != 'reference']
-    # the trivial predictors are scored on the same test split, with no model
-    assert sorted(r['name'] for r in results['runs'] if r['study'] == 'reference') == [
-        'every object (no model)', 'nothing (no model)']
+    # the reference predictors are scored on the same test split, with no model
+    assert sorted(r['name'] for r in results['runs'] if r['study'] == 'reference') == sorted(
+        f'{name} (no model)' for name in REFERENCE_PREDICTORS)
+    assert results['audio_probe']['seconds'] == 20 and results['audio_probe']['steps'] == 10
     assert run['name'] == '+AMA+UE (RAVS)' and run['seed'] == 0
     for key in ('metrics', 'metrics_silence', 'metrics_noise', 'metrics_shuffle'):
         assert 0 <= run[key]['J&F'] <= 100
@@ -40,6 +43,8 @@ def test_quick_benchmark_writes_results_and_doc_block(tmp_path):
     (row, ) = [line for line in text.splitlines() if line.startswith('| ladder | +AMA+UE')]
     assert row.endswith(f"| {run['metrics']['empty_pred']:.1f} |")
     assert '| reference | nothing (no model) | – |' in text
+    assert '| reference | instance heard (no model) | – |' in text
+    assert 'Each model between the reference rows' in text and 'Audio-only probe' in text
     assert 0 <= run['metrics_silence']['empty_pred'] <= 100 and 'empty silence' in text
     assert (out / 'results.png').stat().st_size > 0
     # a second call finds every run done: nothing is trained or tested again

@@ -1,7 +1,7 @@
 """Train and evaluate the ablations of the paper on the synthetic data set, several seeds each.
 
     python tools/analysis/run_synthetic_benchmark.py --mode full --out-dir DIR [--jobs N]
-        [--seeds 0 1 2] [--studies ladder ue groups robust] [--models NAME ...]
+        [--seeds 0 1 2] [--studies ladder ue floor groups robust] [--models NAME ...]
         [--doc docs/results/synthetic_benchmark.md [--doc-block NAME]]
     python tools/analysis/run_synthetic_benchmark.py --mode quick --out-dir DIR   # CI-sized
     python tools/analysis/run_synthetic_benchmark.py --mode cpu --out-dir DIR     # 1 seed, 64²
@@ -9,11 +9,16 @@
 Studies: ``ladder`` (paper Table 3: Baseline, +GTF, +SGSM, +SGSM+CST, +AMA+UE = RAVS) on the
 binary (MS3 layout) and semantic (AVSS layout) sets; ``ue`` (UE head without AMA, fusion
 'attenuate' and 'paper', and 'attenuate' without the temporal attention, next to the
-Baseline); ``groups`` (paper Table 4: RAVS with groups [28,14,5], [14,7,5], [10,7,5],
+Baseline); ``floor`` (the Baseline trained and tested with its audio zeroed: the learned
+visual-only floor); ``groups`` (paper Table 4: RAVS with groups [28,14,5], [14,7,5], [10,7,5],
 [5,5,5], binary set); ``robust`` (not in the paper: RAVS trained with ``ClipRandomSilence``,
 a tenth of the clips silent with empty masks, both sets). Every trained model is tested on
 the test split (dataset protocol) and, for the binary set, again with its audio replaced
-(``tools/test.py --audio-perturb silence|noise|shuffle``).
+(``tools/test.py --audio-perturb silence|noise|shuffle``). Beside the models, the reference
+predictors (every object, nothing, cue only, class heard, class heard with twins broken by
+the halo, instance heard; :mod:`mmseg_avs.analysis.reference_predictors`) are scored on each
+test split, and an audio-only probe (:mod:`mmseg_avs.analysis.audio_probe`) says how well
+the audio encoder can hear the binary set's classes and twins.
 
 Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once; on a
 GPU machine they share the GPU) and leaves ``runs/<dataset>/<name>/seed<k>/metrics*.json``;
@@ -37,7 +42,7 @@ from typing import Dict, List, Optional
 from mmseg_avs.analysis.synthetic_experiments import (MODES, PERTURBATIONS, Experiment,
                                                       check_run_options, check_synthetic_data,
                                                       data_options, experiments)
-from mmseg_avs.analysis.synthetic_reference import reference_results
+from mmseg_avs.analysis.synthetic_reference import probe_results, reference_results
 from mmseg_avs.analysis.synthetic_report import markdown_tables, plot, update_markdown_block
 from mmseg_avs.analysis.synthetic_summary import summarise
 from mmseg_avs.datasets.synthetic import generate_synthetic_avs
@@ -99,8 +104,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--mode', choices=sorted(MODES), default='full')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--studies', nargs='+', default=['ladder', 'ue', 'groups', 'robust'],
-                        choices=['ladder', 'ue', 'groups', 'robust'])
+    parser.add_argument('--studies', nargs='+',
+                        default=['ladder', 'ue', 'floor', 'groups', 'robust'],
+                        choices=['ladder', 'ue', 'floor', 'groups', 'robust'])
     parser.add_argument('--datasets', nargs='+', default=['ms3', 'avss'], choices=['ms3', 'avss'])
     parser.add_argument('--models', nargs='+', help='only the models of these names')
     parser.add_argument('--seeds', nargs='+', type=int, help="default: the mode's")
@@ -141,11 +147,13 @@ def main(argv=None) -> Dict[str, dict]:
                    if r is not None]
     for dataset in args.datasets:
         results += reference_results(args.out_dir, dataset)
+    probe = (probe_results(args.out_dir, setting['probe_steps']) if 'ms3' in args.datasets
+             else None)
     summary = summarise(results)
-    table = markdown_tables(summary)
+    table = markdown_tables(summary, probe)
     with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
-        json.dump(dict(mode=args.mode, preset=args.preset, runs=results, summary=summary), f,
-                  indent=1)
+        json.dump(dict(mode=args.mode, preset=args.preset, runs=results, summary=summary,
+                       audio_probe=probe), f, indent=1)
     with open(osp.join(args.out_dir, 'results.md'), 'w') as f:
         f.write(table)
     plot(summary, osp.join(args.out_dir, 'results.png'))

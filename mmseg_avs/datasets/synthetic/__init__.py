@@ -33,8 +33,8 @@ from .writers import (AVSS_FRAMES, DEFAULT_NUM_CLIPS, GENERATOR_VERSION, LAYOUTS
                       SPLITS, generate_synthetic_avs, object_mask_path)
 
 __all__ = [
-    'AVSS_FRAMES', 'ClipObjects', 'COLOURS', 'DEFAULT_NUM_CLIPS', 'GENERATOR_VERSION', 'LAYOUTS', 'MAX_CLASSES',
-    'MS3_FRAMES', 'OBJECTS_DIR', 'PRESETS', 'SAMPLE_RATE', 'SHAPES', 'SPLITS', 'SyntheticAVSConfig',
-    'SyntheticClass', 'SyntheticClip', 'build_classes', 'clip_objects_path', 'generate_synthetic_avs', 'make_clip',
-    'object_mask_path'
+    'AVSS_FRAMES', 'COLOURS', 'ClipObjects', 'DEFAULT_NUM_CLIPS', 'GENERATOR_VERSION', 'LAYOUTS',
+    'MAX_CLASSES', 'MS3_FRAMES', 'OBJECTS_DIR', 'PRESETS', 'SAMPLE_RATE', 'SHAPES', 'SPLITS',
+    'SyntheticAVSConfig', 'SyntheticClass', 'SyntheticClip', 'build_classes', 'clip_objects_path',
+    'generate_synthetic_avs', 'make_clip', 'object_mask_path'
 ]
