@@ -1,6 +1,7 @@
 """tools/analysis/group_separation.py: a run on a tiny synthetic MS3 set with an untrained RAVS
 (its measures: tests/test_analysis/test_group_separation.py)."""
 import json
+import math
 import os.path as osp
 
 import pytest
@@ -19,13 +20,18 @@ def test_run_on_synthetic_clips(tmp_path):
     out = tmp_path / 'out'
     summary = tool.main([CONFIG, ckpt, ckpt, '--out', str(out), '--cfg-options', *opts])
     saved = json.loads((out / 'group_separation.json').read_text())
-    assert saved['summary'] == summary and sorted(summary) == ['stage 1', 'stage 2', 'stage 3']
+    # NaN (an AUC with no tokens of one of the twins, whom 1/16 of 64 px can miss) == NaN here
+    assert json.dumps(saved['summary']) == json.dumps(summary)
+    assert sorted(summary) == ['stage 1', 'stage 2', 'stage 3']
     first, second = saved['per_checkpoint']
-    assert first == second  # the same weights twice: the same numbers, no spread
+    # the same weights twice: the same numbers, no spread
+    assert json.dumps(first) == json.dumps(second)
     for stage, r in first.items():
         assert r['frames'] > 0
         assert 0.5 <= r['purity'] <= 1 and 0.5 <= r['chance'] <= 1
-        assert 0 <= r['auc_relevance'] <= 1
+        assert math.isnan(r['auc_relevance']) or 0 <= r['auc_relevance'] <= 1
         assert summary[stage]['purity'] == dict(mean=r['purity'], std=0.0)
-    assert 0 <= first['stage 3']['auc_response'] <= 1
+    assert 0 <= first['stage 1']['auc_relevance'] <= 1
+    response = first['stage 3']['auc_response']
+    assert math.isnan(response) or 0 <= response <= 1
     assert '| stage 3 |' in (out / 'group_separation.md').read_text()
