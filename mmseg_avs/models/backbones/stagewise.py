@@ -51,14 +51,6 @@ class StageRunner(ABC):
         """The decoder's copy of stage ``index``'s features ``feats`` (NCHW)."""
         return feats
 
-    def embed(self, index: int, x: Tensor) -> Tensor:
-        """The first half of stage ``index`` (its patch embedding), NCHW in and out."""
-        raise NotImplementedError(f'{type(self.backbone).__name__} does not split its stages')
-
-    def run_blocks(self, index: int, tokens: Tensor) -> Tensor:
-        """The second half of stage ``index`` (its blocks) on ``embed``'s output, NCHW."""
-        raise NotImplementedError(f'{type(self.backbone).__name__} does not split its stages')
-
     def _require_all_outputs(self, out_indices) -> None:
         """The output norms ``norm{i}`` exist only for the backbone's ``out_indices``."""
         missing = sorted(set(range(len(self.channels))) - set(out_indices))
@@ -87,10 +79,12 @@ class MiTStageRunner(StageRunner):
         return self.run_blocks(index, self.embed(index, x))
 
     def embed(self, index: int, x: Tensor) -> Tensor:
+        """The first half of stage ``index`` (its patch embedding), NCHW in and out."""
         tokens, hw_shape = self.backbone.layers[index][0](x)
         return nlc_to_nchw(tokens, hw_shape)
 
     def run_blocks(self, index: int, tokens: Tensor) -> Tensor:
+        """The second half of stage ``index`` (its blocks and norm) on ``embed``'s output."""
         _, blocks, norm = self.backbone.layers[index]
         hw_shape = tuple(tokens.shape[2:])
         x = nchw_to_nlc(tokens)
