@@ -74,6 +74,21 @@ def test_binary_fused_logits_threshold_the_sounding_score():
     assert torch.equal(fused_logits(semantic).argmax(1), semantic.argmax(1))
 
 
+def test_no_fusion_predicts_the_class_scores_whatever_the_evidence():
+    """``fusion='none'`` scores are ``sigma(m)``; the uncertainty is still reported."""
+    torch.manual_seed(0)
+    head = _head(fusion='none').eval()
+    feats, metas = _features(10), _metas(2, 5)
+    with torch.no_grad():
+        outputs = head(feats, metas)
+        logits, scaled_delta = head.fuse(outputs)
+        torch.nn.init.normal_(head.conv_evidence.weight, std=5.0)   # other evidence
+        other_logits, other_delta = head.fuse(head(feats, metas))
+    torch.testing.assert_close(logits.softmax(1), outputs['seg_logits'].softmax(1))
+    torch.testing.assert_close(other_logits, logits)
+    assert not torch.allclose(other_delta, scaled_delta)
+
+
 def _head(**kwargs):
     cfg = dict(type='UncertaintyHead', in_channels=IN_CHANNELS, in_index=[0, 1, 2, 3],
                channels=16, num_classes=2, temporal_heads=4, dropout_ratio=0.0,

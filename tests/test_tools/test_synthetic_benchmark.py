@@ -47,6 +47,12 @@ def test_quick_benchmark_writes_results_and_doc_block(tmp_path):
     assert 'Each model between the reference rows' in text and 'Audio-only probe' in text
     assert 0 <= run['metrics_silence']['empty_pred'] <= 100 and 'empty silence' in text
     assert (out / 'results.png').stat().st_size > 0
+    # the run's folder keeps its training config; each test dumps its own beside it
+    work = out / 'runs' / 'ms3' / '+AMA+UE_(RAVS)' / 'seed0'
+    dumped = (work / 'ravs_mit-tiny_synthetic-ms3.py').read_text()
+    assert 'AudioSwapDataset' not in dumped
+    assert 'AudioSwapDataset' in (work / 'test_shuffle' / 'ravs_mit-tiny_synthetic-ms3.py'
+                                  ).read_text()
     # a second call finds every run done: nothing is trained or tested again
     log = out / 'runs' / 'ms3' / '+AMA+UE_(RAVS)' / 'seed0' / 'log.txt'
     size = log.stat().st_size

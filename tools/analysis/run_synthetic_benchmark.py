@@ -79,8 +79,10 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
             if osp.isfile(out):
                 continue
             extra = [] if perturb == 'clean' else ['--audio-perturb', perturb]
-            _call(['tools/test.py', config, ckpt, '--work-dir', work, '--out', out, *extra,
-                   '--cfg-options', *opts], work)
+            # each test in a folder of its own: the config it dumps must not replace the
+            # training config in the run's folder
+            _call(['tools/test.py', config, ckpt, '--work-dir', osp.join(work, f'test_{perturb}'),
+                   '--out', out, *extra, '--cfg-options', *opts], work)
     result = dict(exp._asdict(), seed=seed)
     for perturb, path in tests.items():
         with open(path) as f:

@@ -8,7 +8,7 @@ Shapes: ``[N, C, H, W]`` maps, N frames, C classes.
 import torch
 from torch import Tensor
 
-FUSION_MODES = ('paper', 'attenuate')
+FUSION_MODES = ('paper', 'attenuate', 'none')
 
 
 def scale_per_frame(delta: Tensor, eps: float = 1e-12) -> Tensor:
@@ -32,13 +32,17 @@ def fuse_uncertainty(probs: Tensor, scaled_delta: Tensor, mode: str,
         scaled_delta (Tensor): Per-frame scaled uncertainty ``delta_hat`` in [0, 1].
         mode (str): ``'paper'``: ``Y = sigma(m) / (delta_hat + eps)`` as printed (it can only
             raise scores, up to ``1 / eps``); ``'attenuate'``: ``Y = sigma(m) (1 - delta_hat)``,
-            which lowers confidence where the evidence is uncertain and never raises it.
+            which lowers confidence where the evidence is uncertain and never raises it;
+            ``'none'``: ``Y = sigma(m)``, the class scores alone (the uncertainty is only
+            reported), which isolates what the fusion does to a trained head.
         eps (float): The eq. 11 epsilon. Defaults to 1e-6.
     """
     if mode == 'paper':
         return probs / (scaled_delta + eps)
     if mode == 'attenuate':
         return probs * (1 - scaled_delta)
+    if mode == 'none':
+        return probs
     raise ValueError(f'fusion must be one of {FUSION_MODES}, got {mode!r}')
 
 

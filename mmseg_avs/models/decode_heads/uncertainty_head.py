@@ -101,15 +101,18 @@ class UncertaintyHead(BaseDecodeHead):
 
     Losses: ``fusion='attenuate'`` applies ``loss_decode`` to the fused scores (so ``m`` and,
     through ``delta_hat``, ``alpha`` learn from it); ``fusion='paper'`` applies it to ``m``
-    (its fused scores reach ``1 / eps`` and are no probabilities). Both modes apply
+    (its fused scores reach ``1 / eps`` and are no probabilities), as does ``'none'``
+    (predictions ``sigma(m)``; set at test time on a head trained with another mode, it shows
+    the class scores before the fusion). Every mode applies
     ``loss_evidential`` to ``alpha``: its own signal, which fits ``alpha`` to the labels as a
     Dirichlet instead of leaving it to act as a second foreground gate through ``delta_hat``
     alone. The head passes ``evidence_offset`` to that loss, whose KL term pulls the
     non-target evidence ``alpha - evidence_offset`` to 0.
 
     Args:
-        fusion (str): ``'attenuate'`` (``sigma(m) (1 - delta_hat)``) or ``'paper'``
-            (``sigma(m) / (delta_hat + eps)``, eq. 11 as printed). Defaults to
+        fusion (str): ``'attenuate'`` (``sigma(m) (1 - delta_hat)``), ``'paper'``
+            (``sigma(m) / (delta_hat + eps)``, eq. 11 as printed) or ``'none'``
+            (``sigma(m)``: the uncertainty is reported, not fused). Defaults to
             ``'attenuate'``.
         evidence_offset (float): Added to the evidence ``softplus(u)``: 0 as in the paper, 1
             for the evidential-learning convention (Sensoy et al. 2018). Defaults to 0.
@@ -117,7 +120,7 @@ class UncertaintyHead(BaseDecodeHead):
         temporal_layers (int): Temporal self-attention layers; they need ``num_frames`` in
             the metainfo. 0 disables them, as image segmentation must. Defaults to 1.
         temporal_heads (int): Heads of each temporal layer. Defaults to 8.
-        loss_evidential (dict): Loss on ``alpha`` in both modes, called with ``alpha``, the
+        loss_evidential (dict): Loss on ``alpha`` in every mode, called with ``alpha``, the
             labels and ``evidence_offset``; its ``loss_weight`` sets its weight.
             Defaults to ``EvidentialLoss``.
         threshold (float, optional): With ``out_channels=1``, the sounding score above
