@@ -20,8 +20,9 @@ the halo, instance heard; :mod:`mmseg_avs.analysis.reference_predictors`) are sc
 test split, and an audio-only probe (:mod:`mmseg_avs.analysis.audio_probe`) says how well
 the audio encoder can hear the binary set's classes and twins.
 
-Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once; on a
-GPU machine they share the GPU) and leaves ``runs/<dataset>/<name>/seed<k>/metrics*.json``;
+Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once,
+each with its share of the CPU threads; on a GPU machine they share the GPU) and leaves
+``runs/<dataset>/<name>/seed<k>/metrics*.json``;
 runs already finished are not repeated, so a killed benchmark resumes. The report is
 ``results.json`` (every run, plus mean and sample standard deviation over seeds),
 ``results.md`` (the tables) and ``results.png`` (J&F per case tag); ``--doc FILE`` replaces the
@@ -144,6 +145,9 @@ def main(argv=None) -> Dict[str, dict]:
     todo = [(e, s) for s in seeds for e in experiments(args.studies)
             if e.dataset in args.datasets and (not args.models or e.name in args.models)]
     print(f'{len(todo)} runs, {args.jobs} at a time', flush=True)
+    # one share of the cores per run (unless OMP_NUM_THREADS is set): runs that each take
+    # every core slow one another down
+    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
     with ThreadPoolExecutor(args.jobs) as pool:
         results = [r for r in pool.map(lambda job: run_experiment(*job, args, setting), todo)
                    if r is not None]
