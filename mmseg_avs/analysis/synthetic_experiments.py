@@ -34,9 +34,9 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
 
     Args:
         studies (Sequence[str]): Any of ``ladder`` (paper Table 3), ``ue`` (the UE head
-            without AMA), ``floor`` (the Baseline trained and tested with its audio zeroed:
-            what vision alone learns), ``groups`` (paper Table 4, binary set) and ``robust``
-            (RAVS trained with silent clips).
+            without AMA, and with one of its parts off), ``floor`` (the Baseline trained and
+            tested with its audio zeroed: what vision alone learns), ``groups`` (paper Table
+            4, binary set) and ``robust`` (RAVS trained with silent clips).
 
     Returns:
         list[Experiment]: The experiments, the binary set's first.
@@ -57,9 +57,15 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
         if 'ue' in studies:
             runs += [Experiment('ue', dataset, 'UE attenuate', 'ue_mit-tiny_{}.py'),
                      Experiment('ue', dataset, 'UE paper', 'ue-paper_mit-tiny_{}.py'),
-                     # control: the same head without attention across the frames
+                     # controls, one part of the head off each: the attention across the
+                     # frames, the evidential loss on alpha, the fusion of delta_hat
                      Experiment('ue', dataset, 'UE attenuate, no temporal',
-                                'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0'])]
+                                'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0']),
+                     Experiment('ue', dataset, 'UE attenuate, no evidential loss',
+                                'ue_mit-tiny_{}.py',
+                                ['model.decode_head.loss_evidential.loss_weight=0']),
+                     Experiment('ue', dataset, 'UE no fusion', 'ue_mit-tiny_{}.py',
+                                ['model.decode_head.fusion=none'])]
         if 'floor' in studies:
             runs.append(Experiment('floor', dataset, 'Visual only (audio zeroed)',
                                    'baseline-visual-only_mit-tiny_{}.py'))

@@ -75,7 +75,9 @@ def test_synthetic_benchmark_ladder(data):
     ladder = [('Baseline', '+SGSM', AMA), ('+SGSM', '+SGSM+CST', CST),
               ('+SGSM+CST', '+AMA+UE (RAVS)', HEAD), ('Baseline', 'UE attenuate', HEAD),
               ('UE attenuate', 'UE paper', HEAD),
-              ('UE attenuate', 'UE attenuate, no temporal', HEAD), ('Baseline', '+GTF', GTF)]
+              ('UE attenuate', 'UE attenuate, no temporal', HEAD),
+              ('UE attenuate', 'UE attenuate, no evidential loss', HEAD),
+              ('UE attenuate', 'UE no fusion', HEAD), ('Baseline', '+GTF', GTF)]
     if data == 'ms3':
         ladder += [('+AMA+UE (RAVS)', f'RAVS groups {g}', GROUPS)
                    for g in ('[28,14,5]', '[10,7,5]', '[5,5,5]')]

@@ -8,8 +8,8 @@
 
 Studies: ``ladder`` (paper Table 3: Baseline, +GTF, +SGSM, +SGSM+CST, +AMA+UE = RAVS) on the
 binary (MS3 layout) and semantic (AVSS layout) sets; ``ue`` (UE head without AMA, fusion
-'attenuate' and 'paper', and 'attenuate' without the temporal attention, next to the
-Baseline); ``floor`` (the Baseline trained and tested with its audio zeroed: the learned
+'attenuate' and 'paper', and 'attenuate' with one part off: the temporal attention, the
+evidential loss, the fusion itself; next to the Baseline); ``floor`` (the Baseline trained and tested with its audio zeroed: the learned
 visual-only floor); ``groups`` (paper Table 4: RAVS with groups [28,14,5], [14,7,5], [10,7,5],
 [5,5,5], binary set); ``robust`` (not in the paper: RAVS trained with ``ClipRandomSilence``,
 a tenth of the clips silent with empty masks, both sets). Every trained model is tested on
