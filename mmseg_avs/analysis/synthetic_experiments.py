@@ -63,7 +63,10 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
                                 'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0']),
                      Experiment('ue', dataset, 'UE attenuate, no evidential loss',
                                 'ue_mit-tiny_{}.py',
-                                ['model.decode_head.loss_evidential.loss_weight=0']),
+                                # the head's default loss, weighted 0 (the configs
+                                # leave it to the head's signature)
+                                ['model.decode_head.loss_evidential.type=EvidentialLoss',
+                                 'model.decode_head.loss_evidential.loss_weight=0']),
                      Experiment('ue', dataset, 'UE no fusion', 'ue_mit-tiny_{}.py',
                                 ['model.decode_head.fusion=none'])]
         if 'floor' in studies:

@@ -11,7 +11,9 @@ from typing import Sequence
 
 import pytest
 from mmengine.config import Config, DictAction
+from mmseg.registry import MODELS
 
+import mmseg_avs  # noqa: F401  (registers components)
 from mmseg_avs.analysis.synthetic_experiments import experiments
 
 from ..tool_loader import REPO
@@ -83,3 +85,5 @@ def test_synthetic_benchmark_ladder(data):
                    for g in ('[28,14,5]', '[10,7,5]', '[5,5,5]')]
     for lower, upper, component in ladder:
         assert_one_component(rungs[lower], rungs[upper], component, upper)
+    for cfg in rungs.values():   # every rung builds: its options are complete (raises if not)
+        MODELS.build(cfg.model)
