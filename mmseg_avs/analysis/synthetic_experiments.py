@@ -68,7 +68,14 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
                                 ['model.decode_head.loss_evidential.type=EvidentialLoss',
                                  'model.decode_head.loss_evidential.loss_weight=0']),
                      Experiment('ue', dataset, 'UE no fusion', 'ue_mit-tiny_{}.py',
-                                ['model.decode_head.fusion=none'])]
+                                ['model.decode_head.fusion=none']),
+                     # all three off: the SegFormer head's computation, plus an evidence
+                     # branch that reaches neither the loss nor the prediction
+                     Experiment('ue', dataset, 'UE all three off', 'ue_mit-tiny_{}.py',
+                                ['model.decode_head.temporal_layers=0',
+                                 'model.decode_head.fusion=none',
+                                 'model.decode_head.loss_evidential.type=EvidentialLoss',
+                                 'model.decode_head.loss_evidential.loss_weight=0'])]
         if 'floor' in studies:
             runs.append(Experiment('floor', dataset, 'Visual only (audio zeroed)',
                                    'baseline-visual-only_mit-tiny_{}.py'))

@@ -79,7 +79,8 @@ def test_synthetic_benchmark_ladder(data):
               ('UE attenuate', 'UE paper', HEAD),
               ('UE attenuate', 'UE attenuate, no temporal', HEAD),
               ('UE attenuate', 'UE attenuate, no evidential loss', HEAD),
-              ('UE attenuate', 'UE no fusion', HEAD), ('Baseline', '+GTF', GTF)]
+              ('UE attenuate', 'UE no fusion', HEAD), ('UE attenuate', 'UE all three off', HEAD),
+              ('Baseline', '+GTF', GTF)]
     if data == 'ms3':
         ladder += [('+AMA+UE (RAVS)', f'RAVS groups {g}', GROUPS)
                    for g in ('[28,14,5]', '[10,7,5]', '[5,5,5]')]
