@@ -20,6 +20,17 @@ MODES = {
 }
 
 
+# The UE head's parts, each switched off by --cfg-options: the attention across the frames,
+# the fusion of delta_hat (predictions and L_seg on sigma(m)), the evidential loss on alpha
+# (the head's default loss weighted 0: the configs leave the loss to the head's signature).
+# All three off is the SegFormer head's computation plus an evidence branch that reaches
+# neither the loss nor the prediction.
+NO_TEMPORAL = ['model.decode_head.temporal_layers=0']
+NO_FUSION = ['model.decode_head.fusion=none']
+NO_EVIDENTIAL_LOSS = ['model.decode_head.loss_evidential.type=EvidentialLoss',
+                      'model.decode_head.loss_evidential.loss_weight=0']
+
+
 class Experiment(NamedTuple):
     """One model of one study, trained on one of the two data sets."""
     study: str
@@ -57,25 +68,14 @@ def experiments(studies: Sequence[str]) -> List[Experiment]:
         if 'ue' in studies:
             runs += [Experiment('ue', dataset, 'UE attenuate', 'ue_mit-tiny_{}.py'),
                      Experiment('ue', dataset, 'UE paper', 'ue-paper_mit-tiny_{}.py'),
-                     # controls, one part of the head off each: the attention across the
-                     # frames, the evidential loss on alpha, the fusion of delta_hat
+                     # controls: one part of the head off each, then all three
                      Experiment('ue', dataset, 'UE attenuate, no temporal',
-                                'ue_mit-tiny_{}.py', ['model.decode_head.temporal_layers=0']),
+                                'ue_mit-tiny_{}.py', NO_TEMPORAL),
                      Experiment('ue', dataset, 'UE attenuate, no evidential loss',
-                                'ue_mit-tiny_{}.py',
-                                # the head's default loss, weighted 0 (the configs
-                                # leave it to the head's signature)
-                                ['model.decode_head.loss_evidential.type=EvidentialLoss',
-                                 'model.decode_head.loss_evidential.loss_weight=0']),
-                     Experiment('ue', dataset, 'UE no fusion', 'ue_mit-tiny_{}.py',
-                                ['model.decode_head.fusion=none']),
-                     # all three off: the SegFormer head's computation, plus an evidence
-                     # branch that reaches neither the loss nor the prediction
+                                'ue_mit-tiny_{}.py', NO_EVIDENTIAL_LOSS),
+                     Experiment('ue', dataset, 'UE no fusion', 'ue_mit-tiny_{}.py', NO_FUSION),
                      Experiment('ue', dataset, 'UE all three off', 'ue_mit-tiny_{}.py',
-                                ['model.decode_head.temporal_layers=0',
-                                 'model.decode_head.fusion=none',
-                                 'model.decode_head.loss_evidential.type=EvidentialLoss',
-                                 'model.decode_head.loss_evidential.loss_weight=0'])]
+                                NO_TEMPORAL + NO_FUSION + NO_EVIDENTIAL_LOSS)]
         if 'floor' in studies:
             runs.append(Experiment('floor', dataset, 'Visual only (audio zeroed)',
                                    'baseline-visual-only_mit-tiny_{}.py'))

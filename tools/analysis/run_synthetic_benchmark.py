@@ -9,25 +9,26 @@
 Studies: ``ladder`` (paper Table 3: Baseline, +GTF, +SGSM, +SGSM+CST, +AMA+UE = RAVS) on the
 binary (MS3 layout) and semantic (AVSS layout) sets; ``ue`` (UE head without AMA, fusion
 'attenuate' and 'paper', and 'attenuate' with one part off: the temporal attention, the
-evidential loss, the fusion itself; next to the Baseline); ``floor`` (the Baseline trained and tested with its audio zeroed: the learned
-visual-only floor); ``groups`` (paper Table 4: RAVS with groups [28,14,5], [14,7,5], [10,7,5],
-[5,5,5], binary set); ``robust`` (not in the paper: RAVS trained with ``ClipRandomSilence``,
-a tenth of the clips silent with empty masks, both sets). Every trained model is tested on
-the test split (dataset protocol) and, for the binary set, again with its audio replaced
+evidential loss, the fusion itself; then all three off; next to the Baseline); ``floor`` (the
+Baseline trained and tested with its audio zeroed: the learned visual-only floor); ``groups``
+(paper Table 4: RAVS with groups [28,14,5], [14,7,5], [10,7,5], [5,5,5], binary set);
+``robust`` (not in the paper: RAVS trained with ``ClipRandomSilence``, a tenth of the clips
+silent with empty masks, both sets). Every trained model is tested on the test split (dataset
+protocol) and, for the binary set, again with its audio replaced
 (``tools/test.py --audio-perturb silence|noise|shuffle``). Beside the models, the reference
 predictors (every object, nothing, cue only, class heard, class heard with twins broken by
 the halo, instance heard; :mod:`mmseg_avs.analysis.reference_predictors`) are scored on each
 test split, and an audio-only probe (:mod:`mmseg_avs.analysis.audio_probe`) says how well
 the audio encoder can hear the binary set's classes and twins.
 
-Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once,
-each with its share of the CPU threads; on a GPU machine they share the GPU) and leaves
-``runs/<dataset>/<name>/seed<k>/metrics*.json``;
-runs already finished are not repeated, so a killed benchmark resumes. The report is
-``results.json`` (every run, plus mean and sample standard deviation over seeds),
-``results.md`` (the tables) and ``results.png`` (J&F per case tag); ``--doc FILE`` replaces the
-block between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` of that markdown file
-(``--doc-block NAME``, default ``synthetic-benchmark``) with the tables and this command.
+Each run is ``tools/train.py`` then ``tools/test.py`` in subprocesses (``--jobs`` at once, each
+with its share of the CPU threads; on a GPU machine they share the GPU) and leaves
+``runs/<dataset>/<name>/seed<k>/metrics*.json``; runs already finished are not repeated, so a
+killed benchmark resumes. The report is ``results.json`` (every run, plus mean and sample
+standard deviation over seeds), ``results.md`` (the tables) and ``results.png`` (J&F per case
+tag); ``--doc FILE`` replaces the block between ``<!-- NAME:start -->`` and
+``<!-- NAME:end -->`` of that markdown file (``--doc-block NAME``, default
+``synthetic-benchmark``) with the tables and this command.
 """
 import argparse
 import json
@@ -73,7 +74,8 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
         timing = osp.join(work, 'train_seconds.json')
         if not osp.isfile(timing):  # trained to the end before: only the tests are missing
             start = time.time()
-            _call(['tools/train.py', config, '--work-dir', work, '--cfg-options', *opts], work)
+            _call(['tools/train.py', config, '--work-dir', work, '--cfg-options', *opts], work,
+                  args.jobs)
             with open(timing, 'w') as f:
                 json.dump(dict(train_seconds=time.time() - start), f)
         for perturb, out in tests.items():
@@ -83,7 +85,7 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
             # each test in a folder of its own: the config it dumps must not replace the
             # training config in the run's folder
             _call(['tools/test.py', config, ckpt, '--work-dir', osp.join(work, f'test_{perturb}'),
-                   '--out', out, *extra, '--cfg-options', *opts], work)
+                   '--out', out, *extra, '--cfg-options', *opts], work, args.jobs)
     result = dict(exp._asdict(), seed=seed)
     for perturb, path in tests.items():
         with open(path) as f:
@@ -93,11 +95,15 @@ def run_experiment(exp: Experiment, seed: int, args: argparse.Namespace,
     return result
 
 
-def _call(argv: List[str], work: str) -> None:
+def _call(argv: List[str], work: str, jobs: int) -> None:
     os.makedirs(work, exist_ok=True)
+    # one share of the cores per run (unless OMP_NUM_THREADS is set): runs that each take
+    # every core slow one another down
+    threads = os.environ.get('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))
     with open(osp.join(work, 'log.txt'), 'a') as log:
         res = subprocess.run([sys.executable, *argv], cwd=REPO, stdout=log,
-                             stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+                             stderr=subprocess.STDOUT,
+                             env=dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS=threads))
     if res.returncode:
         raise RuntimeError(f'{argv[0]} failed (exit {res.returncode}); see '
                            f"{osp.join(work, 'log.txt')}")
@@ -145,9 +151,6 @@ def main(argv=None) -> Dict[str, dict]:
     todo = [(e, s) for s in seeds for e in experiments(args.studies)
             if e.dataset in args.datasets and (not args.models or e.name in args.models)]
     print(f'{len(todo)} runs, {args.jobs} at a time', flush=True)
-    # one share of the cores per run (unless OMP_NUM_THREADS is set): runs that each take
-    # every core slow one another down
-    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
     with ThreadPoolExecutor(args.jobs) as pool:
         results = [r for r in pool.map(lambda job: run_experiment(*job, args, setting), todo)
                    if r is not None]
